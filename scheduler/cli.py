@@ -1,0 +1,237 @@
+"""The ``scheduler`` command line: plan the demo or a scenario file, check a plan, print the
+file formats' JSON Schema, import spreadsheets."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scheduler import schemas
+from scheduler.checks import Violation
+from scheduler.demo import demo_problem
+from scheduler.domain import Plan, Problem
+from scheduler.errors import InvalidProblem, SchedulerError
+from scheduler.importing import scenario_from_csv
+from scheduler.planning import PlanOutcome, check_plan, plan_problem
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="scheduler",
+    help="Kinotruck Scheduler: plan where Moscow's cinema trucks go and what they screen.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+TimeLimit = Annotated[
+    float, typer.Option("--time-limit", min=0.5, help="Solver budget in seconds for the season.")
+]
+
+
+class SchemaKind(StrEnum):
+    scenario = "scenario"
+    plan = "plan"
+
+
+def _fail(error: SchedulerError) -> typer.Exit:
+    if isinstance(error, InvalidProblem):
+        errors.print("[bold red]Invalid input:[/]")
+        for field, message in error.problems:
+            errors.print(f"  [red]{field}[/]: {message}", markup=True, highlight=False)
+    else:
+        errors.print(f"[bold red]Error:[/] {error}")
+    return typer.Exit(code=2)
+
+
+def _solve(problem: Problem, time_limit: float) -> PlanOutcome:
+    with Progress(
+        TextColumn("[bold]Planning[/] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} windows"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(problem.name, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return plan_problem(problem, time_limit, progress=progress)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidProblem([(str(path), f"cannot write: {exc}")]) from exc
+
+
+def _show_plan(problem: Problem, plan: Plan) -> None:
+    venues = {v.id: v for v in problem.venues}
+    trucks = {t.id: t for t in problem.trucks}
+    table = Table(title=f"Plan: {problem.name}", show_lines=False)
+    for column in ("day", "truck", "depot", "stops: arrival venue — films", "back"):
+        table.add_column(column)
+    for route in plan.routes:
+        stops = "\n".join(
+            f"{s.arrival:%H:%M} {venues[s.venue_id].name} — "
+            + ", ".join(f"{x.start:%H:%M} {x.film_id}" for x in s.screenings)
+            for s in route.stops
+        )
+        table.add_row(
+            f"{route.day:%a %d.%m}",
+            trucks[route.truck_id].name,
+            f"{route.depot_departure:%H:%M}",
+            stops,
+            f"{route.depot_return:%H:%M}",
+        )
+    console.print(table)
+    _show_unserved(problem, plan)
+    s = plan.stats
+    console.print(
+        f"[bold]{s.screenings}[/] screenings at {s.stops} stops, {s.served_venues}/"
+        f"{len(problem.venues)} venues served, {s.travel_min / 60:.1f} h of driving, "
+        f"objective {plan.objective:,.1f}, solved in {s.solve_s:.1f} s"
+    )
+
+
+def _show_unserved(problem: Problem, plan: Plan) -> None:
+    if not plan.unserved:
+        return
+    venues = {v.id: v for v in problem.venues}
+    table = Table(title=f"Not served ({len(plan.unserved)} venues)")
+    table.add_column("venue")
+    table.add_column("reason")
+    table.add_column("why")
+    for item in plan.unserved:
+        table.add_row(venues[item.venue_id].name, item.reason.value, item.message)
+    console.print(table)
+
+
+def _show_violations(violations: list[Violation]) -> None:
+    if not violations:
+        console.print("[bold green]0 violations[/]: every rule holds.")
+        return
+    table = Table(title=f"{len(violations)} violations")
+    for column in ("rule", "truck", "day", "venue", "message"):
+        table.add_column(column)
+    for v in violations:
+        table.add_row(v.rule, v.truck_id or "", str(v.day or ""), v.venue_id or "", v.message)
+    console.print(table)
+    counts = Counter(v.rule for v in violations)
+    console.print(", ".join(f"{rule}: {n}" for rule, n in counts.most_common()))
+
+
+def _plan_and_report(problem: Problem, time_limit: float, out: Path | None) -> None:
+    outcome = _solve(problem, time_limit)
+    _show_plan(problem, outcome.plan)
+    _show_violations(outcome.violations)
+    if out is not None:
+        _write(out, schemas.dump_json(schemas.plan_to_file(outcome.plan, problem.name)))
+        console.print(f"Plan written to {out}")
+    if outcome.violations:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(min=1, max=92, help="Days in the demo season.")] = 14,
+    time_limit: TimeLimit = 30.0,
+    out: Annotated[Path | None, typer.Option(help="Write the plan JSON here.")] = None,
+    scenario_out: Annotated[
+        Path | None, typer.Option(help="Write the demo scenario JSON here.")
+    ] = None,
+) -> None:
+    """Plan the built-in Moscow demo season (July 2026)."""
+    try:
+        problem = demo_problem(days=days)
+        if scenario_out is not None:
+            _write(scenario_out, schemas.dump_json(schemas.scenario_from_problem(problem)))
+            console.print(f"Scenario written to {scenario_out}")
+        _plan_and_report(problem, time_limit, out)
+    except SchedulerError as error:
+        raise _fail(error) from None
+
+
+@app.command()
+def plan(
+    scenario: Annotated[Path, typer.Argument(help="Scenario JSON file.")],
+    out: Annotated[Path, typer.Option(help="Write the plan JSON here.")],
+    time_limit: TimeLimit = 30.0,
+) -> None:
+    """Plan a scenario file."""
+    try:
+        _plan_and_report(schemas.load_scenario(scenario), time_limit, out)
+    except SchedulerError as error:
+        raise _fail(error) from None
+
+
+@app.command()
+def check(
+    scenario: Annotated[Path, typer.Argument(help="Scenario JSON file.")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON file.")],
+) -> None:
+    """Re-check a plan against every rule; exit 0 only when nothing is violated."""
+    try:
+        problem = schemas.load_scenario(scenario)
+        violations = check_plan(problem, schemas.load_plan(plan_file))
+    except SchedulerError as error:
+        raise _fail(error) from None
+    _show_violations(violations)
+    if violations:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def schema(kind: Annotated[SchemaKind, typer.Argument(help="scenario or plan")]) -> None:
+    """Print the JSON Schema of the scenario or plan file format."""
+    model = schemas.ScenarioFile if kind is SchemaKind.scenario else schemas.PlanFile
+    typer.echo(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command("import-csv")
+def import_csv(
+    venues: Annotated[Path, typer.Argument(help="Venues CSV.")],
+    films: Annotated[Path, typer.Argument(help="Films CSV.")],
+    trucks: Annotated[Path, typer.Argument(help="Trucks CSV.")],
+    out: Annotated[Path, typer.Option(help="Write the scenario JSON here.")],
+    start: Annotated[str, typer.Option(help="First day of the season, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option(help="Last day of the season, YYYY-MM-DD.")],
+    name: Annotated[str, typer.Option(help="Scenario name.")] = "imported",
+) -> None:
+    """Build a scenario file from spreadsheets (CSV)."""
+    try:
+        first, last = _day("--start", start), _day("--end", end)
+        scenario = scenario_from_csv(venues, films, trucks, start=first, end=last, name=name)
+        _write(out, schemas.dump_json(scenario))
+    except SchedulerError as error:
+        raise _fail(error) from None
+    console.print(
+        f"Scenario written to {out}: {len(scenario.venues)} venues, {len(scenario.films)} "
+        f"films, {len(scenario.trucks)} trucks, {len(scenario.season.days())} days"
+    )
+
+
+def _day(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidProblem([(option, f"'{text}' is not a date YYYY-MM-DD")]) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,312 @@
+"""The pure domain model: what a season problem and a plan are.
+
+No I/O and no third-party imports. Clock times inside a day are minutes from the local
+midnight of that day (``*_min``; values past 1440 mean "after midnight"); plan times are
+timezone-aware datetimes in the season's timezone.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+__all__ = [
+    "AGE_RATINGS",
+    "Break",
+    "DayWindow",
+    "Film",
+    "Location",
+    "Plan",
+    "PlanStats",
+    "Problem",
+    "Route",
+    "Rules",
+    "ScreenType",
+    "Screening",
+    "Stop",
+    "Truck",
+    "Unserved",
+    "UnservedReason",
+    "Venue",
+    "rating_label",
+]
+
+AGE_RATINGS: tuple[int, ...] = (0, 6, 12, 16, 18)
+"""Russian age ratings (federal law 436-FZ) as the minimum age: 0+, 6+, 12+, 16+, 18+."""
+
+MINUTES_PER_DAY = 1440
+
+
+def rating_label(rating: int) -> str:
+    """Return the display form of a rating, e.g. ``16+``."""
+    return f"{rating}+"
+
+
+class ScreenType(enum.StrEnum):
+    """An LED screen works in daylight; a projector needs darkness."""
+
+    LED = "led"
+    PROJECTOR = "projector"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A point on the Earth in WGS84 degrees."""
+
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class DayWindow:
+    """A window of clock time inside one day, in minutes from local midnight.
+
+    ``end_min`` may exceed 1440 for a window that runs past midnight.
+    """
+
+    start_min: int
+    end_min: int
+
+    @property
+    def length_min(self) -> int:
+        return self.end_min - self.start_min
+
+    def contains(self, start_min: int, end_min: int) -> bool:
+        """True when ``[start_min, end_min]`` lies inside this window."""
+        return self.start_min <= start_min and end_min <= self.end_min
+
+
+@dataclass(frozen=True, slots=True)
+class Venue:
+    """A place where a truck can stop and screen films."""
+
+    id: str
+    name: str
+    location: Location
+    okrug: str
+    audience_seats: int
+    priority: float = 1.0
+    district: str = ""
+    kind: str = "park"
+    hours: tuple[DayWindow, ...] = (DayWindow(10 * 60, 23 * 60),)
+    """When screenings may take place (several windows allowed)."""
+    allowed_dates: frozenset[date] | None = None
+    """``None``: every day of the season."""
+    residential: bool = True
+    """Housing nearby: the silence law bounds the amplified programme."""
+    inside_ttk: bool = False
+    """Inside the Third Ring truck-restriction zone."""
+    max_rating: int = 18
+    """The audience profile: the highest age rating allowed (a children's park: 6)."""
+    excluded_film_ids: frozenset[str] = frozenset()
+    max_visits: int | None = None
+    """Overrides ``Rules.max_visits`` for this venue."""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Truck:
+    """A kinotruck with its driver's shift."""
+
+    id: str
+    name: str
+    depot: Location
+    screen: ScreenType
+    shift: DayWindow = DayWindow(12 * 60, 24 * 60)
+    max_shift_min: int = 12 * 60
+    setup_min: int = 60
+    teardown_min: int = 30
+    has_ttk_pass: bool = False
+    available_dates: frozenset[date] | None = None
+    """``None``: every day of the season."""
+    depot_name: str = "depot"
+
+
+@dataclass(frozen=True, slots=True)
+class Film:
+    """A film that may be screened."""
+
+    id: str
+    title: str
+    runtime_min: int
+    rating: int
+    licence_start: date | None = None
+    licence_end: date | None = None
+    certificate: str | None = None
+    """Distribution certificate (прокатное удостоверение) number."""
+    festival_exempt: bool = False
+    """Explicit exemption from the certificate requirement (festival screening)."""
+    max_screenings: int | None = None
+
+    def licensed_on(self, day: date) -> bool:
+        """True when the licence window covers ``day``."""
+        if self.licence_start is not None and day < self.licence_start:
+            return False
+        return self.licence_end is None or day <= self.licence_end
+
+    @property
+    def may_be_shown(self) -> bool:
+        """A public screening needs a certificate or an explicit exemption (126-FZ art. 5.1)."""
+        return bool(self.certificate) or self.festival_exempt
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Season rules; every field is a documented, configurable default."""
+
+    max_visits: int = 2
+    min_gap_days: int = 5
+    max_screenings_per_stop: int = 2
+    screening_gap_min: int = 30
+    slot_min: int | None = None
+    """Screening slot length reserved by the router; ``None`` derives it from the films."""
+    silence_start_min: int = 23 * 60
+    silence_end_min: int = 7 * 60
+    ttk_ban_start_min: int = 6 * 60
+    ttk_ban_end_min: int = 22 * 60
+    late_rating: int = 16
+    """Films rated this or higher start only at or after ``late_rating_after_min``."""
+    late_rating_after_min: int = 20 * 60
+    break_min: int = 45
+    max_work_before_break_min: int = 270
+    screening_is_driver_rest: bool = True
+    """The show is run by the venue host; the parked driver rests during a screening."""
+    repeat_visit_factor: float = 0.6
+    second_screening_factor: float = 0.5
+    travel_cost_per_hour: float = 30.0
+    okrug_share_target: float = 0.5
+    """Soft target: each okrug gets at least this fraction of an equal share of screenings."""
+    okrug_bonus: float = 0.3
+    window_days: int = 3
+    """Days planned together in one routing model (rolling windows)."""
+    timezone: str = "Europe/Moscow"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Everything the planner needs for one season."""
+
+    name: str
+    days: tuple[date, ...]
+    venues: tuple[Venue, ...]
+    trucks: tuple[Truck, ...]
+    films: tuple[Film, ...]
+    rules: Rules = field(default_factory=Rules)
+
+    def venue(self, venue_id: str) -> Venue:
+        return _by_id(self.venues, venue_id)
+
+    def truck(self, truck_id: str) -> Truck:
+        return _by_id(self.trucks, truck_id)
+
+    def film(self, film_id: str) -> Film:
+        return _by_id(self.films, film_id)
+
+
+_Item = TypeVar("_Item", Venue, Truck, Film)
+
+
+def _by_id(items: tuple[_Item, ...], item_id: str) -> _Item:
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise KeyError(item_id)
+
+
+def venue_open_on(venue: Venue, day: date) -> bool:
+    """True when the venue allows a visit on ``day``."""
+    return venue.allowed_dates is None or day in venue.allowed_dates
+
+
+def truck_available_on(truck: Truck, day: date) -> bool:
+    """True when the truck works on ``day``."""
+    return truck.available_dates is None or day in truck.available_dates
+
+
+# --- the plan -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    film_id: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """One visit: arrival, setup, screenings, teardown, departure."""
+
+    venue_id: str
+    arrival: datetime
+    departure: datetime
+    screenings: tuple[Screening, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A declared driver's break; one that starts during a drive pauses the drive."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One truck's day: depot, stops in order, depot."""
+
+    truck_id: str
+    day: date
+    depot_departure: datetime
+    depot_return: datetime
+    stops: tuple[Stop, ...]
+    breaks: tuple[Break, ...] = ()
+
+    @property
+    def shift_min(self) -> float:
+        return (self.depot_return - self.depot_departure) / timedelta(minutes=1)
+
+
+class UnservedReason(enum.StrEnum):
+    """Which rule or resource kept a venue out of the plan."""
+
+    NO_ALLOWED_DATE = "no_allowed_date"
+    NO_TRUCK_ON_DATES = "no_truck_on_dates"
+    NO_FILM = "no_film"
+    NO_TIME_WINDOW = "no_time_window"
+    OUTSIDE_SHIFT = "outside_shift"
+    DRIVER_BREAKS = "driver_breaks"
+    TRUCKS_BUSY = "trucks_busy"
+
+
+@dataclass(frozen=True, slots=True)
+class Unserved:
+    venue_id: str
+    reason: UnservedReason
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStats:
+    screenings: int = 0
+    stops: int = 0
+    served_venues: int = 0
+    travel_min: float = 0.0
+    value: float = 0.0
+    solve_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A season plan: routes per truck and day, and why each unserved venue is left out."""
+
+    routes: tuple[Route, ...]
+    unserved: tuple[Unserved, ...]
+    objective: float
+    stats: PlanStats = PlanStats()
+
+    @property
+    def stops(self) -> tuple[tuple[Route, Stop], ...]:
+        return tuple((route, stop) for route in self.routes for stop in route.stops)

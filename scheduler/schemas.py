@@ -1,0 +1,583 @@
+"""Wire models (pydantic): the scenario and plan JSON file formats, and their mapping to
+the domain. ``scheduler schema scenario|plan`` prints their JSON Schema; ``docs/formats.md``
+explains them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    model_validator,
+)
+
+from scheduler import domain as d
+from scheduler.errors import InvalidProblem
+
+__all__ = [
+    "PlanFile",
+    "ScenarioFile",
+    "load_plan",
+    "load_scenario",
+    "plan_from_file",
+    "plan_to_file",
+    "problem_from_scenario",
+    "scenario_from_problem",
+]
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _parse_clock(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        minutes = value
+    elif isinstance(value, str) and (match := _CLOCK.match(value.strip())):
+        hours, mins = int(match.group(1)), int(match.group(2))
+        if mins >= 60:
+            raise ValueError(f"'{value}' is not a clock time HH:MM")
+        minutes = hours * 60 + mins
+    else:
+        raise ValueError(f"'{value}' is not a clock time HH:MM (past midnight: 25:30)")
+    if not 0 <= minutes <= 36 * 60:
+        raise ValueError(f"'{value}' is outside 00:00..36:00")
+    return minutes
+
+
+def _format_clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _parse_rating(value: Any) -> int:
+    text = str(value).strip().removesuffix("+")
+    if not text.isdigit() or int(text) not in d.AGE_RATINGS:
+        raise ValueError(f"'{value}' is not a Russian age rating (0+, 6+, 12+, 16+, 18+)")
+    return int(text)
+
+
+Clock = Annotated[
+    int,
+    BeforeValidator(_parse_clock),
+    PlainSerializer(_format_clock, return_type=str),
+    Field(json_schema_extra={"type": "string", "pattern": r"^\d{1,2}:\d{2}$"}),
+]
+"""Clock time 'HH:MM' from local midnight; values past 24:00 mean after midnight."""
+
+Rating = Annotated[
+    int,
+    BeforeValidator(_parse_rating),
+    PlainSerializer(d.rating_label, return_type=str),
+    Field(json_schema_extra={"type": "string", "enum": [f"{r}+" for r in d.AGE_RATINGS]}),
+]
+
+Id = Annotated[str, Field(min_length=1, max_length=100)]
+Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WindowModel(_Model):
+    """A clock window inside one day, e.g. ``{"start": "18:00", "end": "23:00"}``."""
+
+    start: Clock
+    end: Clock
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError(
+                f"the window ends ({_format_clock(self.end)}) before it starts "
+                f"({_format_clock(self.start)}); write 25:00 for 01:00 after midnight"
+            )
+        return self
+
+
+class PlaceModel(_Model):
+    lat: float = Field(ge=-90, le=90, description="latitude, WGS84 degrees")
+    lon: float = Field(ge=-180, le=180, description="longitude, WGS84 degrees")
+
+
+class DepotModel(PlaceModel):
+    name: str = "depot"
+
+
+class VenueModel(PlaceModel):
+    id: Id
+    name: str
+    okrug: str
+    district: str = ""
+    kind: str = "park"
+    audience_seats: int = Field(gt=0, le=100_000)
+    priority: float = Field(default=1.0, gt=0, le=100)
+    hours: list[WindowModel] = Field(
+        default_factory=lambda: [WindowModel(start=10 * 60, end=23 * 60)], min_length=1
+    )
+    allowed_dates: list[date] | None = None
+    residential: bool = True
+    inside_ttk: bool = False
+    max_rating: Rating = 18
+    excluded_film_ids: list[Id] = Field(default_factory=list)
+    max_visits: int | None = Field(default=None, ge=0)
+    source: str = ""
+
+
+class TruckModel(_Model):
+    id: Id
+    name: str
+    depot: DepotModel
+    screen: d.ScreenType
+    shift: WindowModel = WindowModel(start=12 * 60, end=24 * 60)
+    max_shift_min: int = Field(default=12 * 60, gt=0, le=24 * 60)
+    setup_min: Minutes = 60
+    teardown_min: Minutes = 30
+    has_ttk_pass: bool = False
+    available_dates: list[date] | None = None
+
+
+class FilmModel(_Model):
+    id: Id
+    title: str
+    runtime_min: int = Field(gt=0, le=600)
+    rating: Rating
+    licence_start: date | None = None
+    licence_end: date | None = None
+    certificate: str | None = None
+    festival_exempt: bool = False
+    max_screenings: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _licence_in_order(self) -> Self:
+        if self.licence_start and self.licence_end and self.licence_end < self.licence_start:
+            raise ValueError("licence_end is before licence_start")
+        return self
+
+
+class RulesModel(_Model):
+    """Season rules; see ``domain.Rules`` for the meaning of each."""
+
+    max_visits: int = Field(default=2, ge=1)
+    min_gap_days: int = Field(default=5, ge=0)
+    max_screenings_per_stop: int = Field(default=2, ge=1, le=4)
+    screening_gap_min: Minutes = 30
+    slot_min: int | None = Field(default=None, gt=0, le=600)
+    silence_start: Clock = 23 * 60
+    silence_end: Clock = 7 * 60
+    ttk_ban_start: Clock = 6 * 60
+    ttk_ban_end: Clock = 22 * 60
+    late_rating: Rating = 16
+    late_rating_after: Clock = 20 * 60
+    break_min: int = Field(default=45, gt=0, le=600)
+    max_work_before_break_min: int = Field(default=270, gt=0, le=24 * 60)
+    screening_is_driver_rest: bool = True
+    repeat_visit_factor: float = Field(default=0.6, ge=0, le=1)
+    second_screening_factor: float = Field(default=0.5, ge=0, le=1)
+    travel_cost_per_hour: float = Field(default=30.0, ge=0)
+    okrug_share_target: float = Field(default=0.5, ge=0, le=1)
+    okrug_bonus: float = Field(default=0.3, ge=0, le=10)
+    window_days: int = Field(default=3, ge=1, le=14)
+    timezone: str = "Europe/Moscow"
+
+    @model_validator(mode="after")
+    def _windows_in_order(self) -> Self:
+        if self.ttk_ban_end <= self.ttk_ban_start:
+            raise ValueError("ttk_ban_end must come after ttk_ban_start")
+        return self
+
+
+class SeasonModel(_Model):
+    start: date
+    end: date
+    excluded_dates: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_days(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"the season ends ({self.end}) before it starts ({self.start})")
+        if not self.days():
+            raise ValueError("the season has no days left after excluded_dates")
+        return self
+
+    def days(self) -> tuple[date, ...]:
+        count = (self.end - self.start).days + 1
+        excluded = set(self.excluded_dates)
+        every = (self.start + timedelta(days=i) for i in range(count))
+        return tuple(day for day in every if day not in excluded)
+
+
+class ScenarioFile(_Model):
+    """The scenario file: a season, its rules, trucks, venues and films."""
+
+    name: str = "season"
+    season: SeasonModel
+    rules: RulesModel = RulesModel()
+    trucks: list[TruckModel] = Field(min_length=1)
+    venues: list[VenueModel] = Field(min_length=1)
+    films: list[FilmModel] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Self:
+        for kind in ("trucks", "venues", "films"):
+            seen: set[str] = set()
+            for item in getattr(self, kind):
+                if item.id in seen:
+                    raise ValueError(f"{kind}: id '{item.id}' appears twice")
+                seen.add(item.id)
+        film_ids = {film.id for film in self.films}
+        for i, venue in enumerate(self.venues):
+            for film_id in venue.excluded_film_ids:
+                if film_id not in film_ids:
+                    raise ValueError(f"venues[{i}].excluded_film_ids: unknown film id '{film_id}'")
+        return self
+
+
+class ScreeningModel(_Model):
+    film_id: Id
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class StopModel(_Model):
+    venue_id: Id
+    arrival: AwareDatetime
+    departure: AwareDatetime
+    screenings: list[ScreeningModel]
+
+
+class BreakModel(_Model):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class RouteModel(_Model):
+    truck_id: Id
+    day: date
+    depot_departure: AwareDatetime
+    depot_return: AwareDatetime
+    stops: list[StopModel]
+    breaks: list[BreakModel] = Field(default_factory=list)
+
+
+class UnservedModel(_Model):
+    venue_id: Id
+    reason: d.UnservedReason
+    message: str
+
+
+class StatsModel(_Model):
+    screenings: int = 0
+    stops: int = 0
+    served_venues: int = 0
+    travel_min: float = 0.0
+    value: float = 0.0
+    solve_s: float = 0.0
+
+
+class PlanFile(_Model):
+    """The plan file: routes per truck and day, and the unserved venues with reasons."""
+
+    scenario: str = ""
+    objective: float
+    stats: StatsModel = StatsModel()
+    routes: list[RouteModel]
+    unserved: list[UnservedModel] = Field(default_factory=list)
+
+
+# --- mapping to and from the domain ---------------------------------------------------
+
+
+def _dates(values: list[date] | None) -> frozenset[date] | None:
+    return None if values is None else frozenset(values)
+
+
+def _window(model: WindowModel) -> d.DayWindow:
+    return d.DayWindow(model.start, model.end)
+
+
+def problem_from_scenario(scenario: ScenarioFile) -> d.Problem:
+    """Turn a validated scenario file into the domain problem."""
+    rules = scenario.rules
+    return d.Problem(
+        name=scenario.name,
+        days=scenario.season.days(),
+        venues=tuple(
+            d.Venue(
+                id=v.id,
+                name=v.name,
+                location=d.Location(v.lat, v.lon),
+                okrug=v.okrug,
+                district=v.district,
+                kind=v.kind,
+                audience_seats=v.audience_seats,
+                priority=v.priority,
+                hours=tuple(_window(w) for w in v.hours),
+                allowed_dates=_dates(v.allowed_dates),
+                residential=v.residential,
+                inside_ttk=v.inside_ttk,
+                max_rating=v.max_rating,
+                excluded_film_ids=frozenset(v.excluded_film_ids),
+                max_visits=v.max_visits,
+                source=v.source,
+            )
+            for v in scenario.venues
+        ),
+        trucks=tuple(
+            d.Truck(
+                id=t.id,
+                name=t.name,
+                depot=d.Location(t.depot.lat, t.depot.lon),
+                depot_name=t.depot.name,
+                screen=t.screen,
+                shift=_window(t.shift),
+                max_shift_min=t.max_shift_min,
+                setup_min=t.setup_min,
+                teardown_min=t.teardown_min,
+                has_ttk_pass=t.has_ttk_pass,
+                available_dates=_dates(t.available_dates),
+            )
+            for t in scenario.trucks
+        ),
+        films=tuple(d.Film(**dict(f)) for f in scenario.films),
+        rules=d.Rules(
+            max_visits=rules.max_visits,
+            min_gap_days=rules.min_gap_days,
+            max_screenings_per_stop=rules.max_screenings_per_stop,
+            screening_gap_min=rules.screening_gap_min,
+            slot_min=rules.slot_min,
+            silence_start_min=rules.silence_start,
+            silence_end_min=rules.silence_end,
+            ttk_ban_start_min=rules.ttk_ban_start,
+            ttk_ban_end_min=rules.ttk_ban_end,
+            late_rating=rules.late_rating,
+            late_rating_after_min=rules.late_rating_after,
+            break_min=rules.break_min,
+            max_work_before_break_min=rules.max_work_before_break_min,
+            screening_is_driver_rest=rules.screening_is_driver_rest,
+            repeat_visit_factor=rules.repeat_visit_factor,
+            second_screening_factor=rules.second_screening_factor,
+            travel_cost_per_hour=rules.travel_cost_per_hour,
+            okrug_share_target=rules.okrug_share_target,
+            okrug_bonus=rules.okrug_bonus,
+            window_days=rules.window_days,
+            timezone=rules.timezone,
+        ),
+    )
+
+
+def _sorted(values: frozenset[date] | None) -> list[date] | None:
+    return None if values is None else sorted(values)
+
+
+def scenario_from_problem(problem: d.Problem) -> ScenarioFile:
+    """The scenario file for a domain problem (inverse of ``problem_from_scenario``)."""
+    r = problem.rules
+    days = set(problem.days)
+    start, end = min(days), max(days)
+    every = {start + timedelta(days=i) for i in range((end - start).days + 1)}
+    return ScenarioFile(
+        name=problem.name,
+        season=SeasonModel(start=start, end=end, excluded_dates=sorted(every - days)),
+        rules=RulesModel(
+            max_visits=r.max_visits,
+            min_gap_days=r.min_gap_days,
+            max_screenings_per_stop=r.max_screenings_per_stop,
+            screening_gap_min=r.screening_gap_min,
+            slot_min=r.slot_min,
+            silence_start=r.silence_start_min,
+            silence_end=r.silence_end_min,
+            ttk_ban_start=r.ttk_ban_start_min,
+            ttk_ban_end=r.ttk_ban_end_min,
+            late_rating=r.late_rating,
+            late_rating_after=r.late_rating_after_min,
+            break_min=r.break_min,
+            max_work_before_break_min=r.max_work_before_break_min,
+            screening_is_driver_rest=r.screening_is_driver_rest,
+            repeat_visit_factor=r.repeat_visit_factor,
+            second_screening_factor=r.second_screening_factor,
+            travel_cost_per_hour=r.travel_cost_per_hour,
+            okrug_share_target=r.okrug_share_target,
+            okrug_bonus=r.okrug_bonus,
+            window_days=r.window_days,
+            timezone=r.timezone,
+        ),
+        trucks=[
+            TruckModel(
+                id=t.id,
+                name=t.name,
+                depot=DepotModel(lat=t.depot.lat, lon=t.depot.lon, name=t.depot_name),
+                screen=t.screen,
+                shift=WindowModel(start=t.shift.start_min, end=t.shift.end_min),
+                max_shift_min=t.max_shift_min,
+                setup_min=t.setup_min,
+                teardown_min=t.teardown_min,
+                has_ttk_pass=t.has_ttk_pass,
+                available_dates=_sorted(t.available_dates),
+            )
+            for t in problem.trucks
+        ],
+        venues=[
+            VenueModel(
+                id=v.id,
+                name=v.name,
+                lat=v.location.lat,
+                lon=v.location.lon,
+                okrug=v.okrug,
+                district=v.district,
+                kind=v.kind,
+                audience_seats=v.audience_seats,
+                priority=v.priority,
+                hours=[WindowModel(start=w.start_min, end=w.end_min) for w in v.hours],
+                allowed_dates=_sorted(v.allowed_dates),
+                residential=v.residential,
+                inside_ttk=v.inside_ttk,
+                max_rating=v.max_rating,
+                excluded_film_ids=sorted(v.excluded_film_ids),
+                max_visits=v.max_visits,
+                source=v.source,
+            )
+            for v in problem.venues
+        ],
+        films=[
+            FilmModel(
+                id=f.id,
+                title=f.title,
+                runtime_min=f.runtime_min,
+                rating=f.rating,
+                licence_start=f.licence_start,
+                licence_end=f.licence_end,
+                certificate=f.certificate,
+                festival_exempt=f.festival_exempt,
+                max_screenings=f.max_screenings,
+            )
+            for f in problem.films
+        ],
+    )
+
+
+def plan_to_file(plan: d.Plan, scenario: str = "") -> PlanFile:
+    """The plan file for a domain plan."""
+    return PlanFile(
+        scenario=scenario,
+        objective=plan.objective,
+        stats=StatsModel(**{k: getattr(plan.stats, k) for k in StatsModel.model_fields}),
+        routes=[
+            RouteModel(
+                truck_id=r.truck_id,
+                day=r.day,
+                depot_departure=r.depot_departure,
+                depot_return=r.depot_return,
+                stops=[
+                    StopModel(
+                        venue_id=s.venue_id,
+                        arrival=s.arrival,
+                        departure=s.departure,
+                        screenings=[
+                            ScreeningModel(film_id=x.film_id, start=x.start, end=x.end)
+                            for x in s.screenings
+                        ],
+                    )
+                    for s in r.stops
+                ],
+                breaks=[BreakModel(start=b.start, end=b.end) for b in r.breaks],
+            )
+            for r in plan.routes
+        ],
+        unserved=[
+            UnservedModel(venue_id=u.venue_id, reason=u.reason, message=u.message)
+            for u in plan.unserved
+        ],
+    )
+
+
+def plan_from_file(model: PlanFile) -> d.Plan:
+    """The domain plan for a plan file."""
+    return d.Plan(
+        routes=tuple(
+            d.Route(
+                truck_id=r.truck_id,
+                day=r.day,
+                depot_departure=r.depot_departure,
+                depot_return=r.depot_return,
+                stops=tuple(
+                    d.Stop(
+                        venue_id=s.venue_id,
+                        arrival=s.arrival,
+                        departure=s.departure,
+                        screenings=tuple(
+                            d.Screening(film_id=x.film_id, start=x.start, end=x.end)
+                            for x in s.screenings
+                        ),
+                    )
+                    for s in r.stops
+                ),
+                breaks=tuple(d.Break(start=b.start, end=b.end) for b in r.breaks),
+            )
+            for r in model.routes
+        ),
+        unserved=tuple(
+            d.Unserved(venue_id=u.venue_id, reason=u.reason, message=u.message)
+            for u in model.unserved
+        ),
+        objective=model.objective,
+        stats=d.PlanStats(**model.stats.model_dump()),
+    )
+
+
+# --- files --------------------------------------------------------------------------
+
+
+def _problems(error: ValidationError) -> list[tuple[str, str]]:
+    found = []
+    for item in error.errors():
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        found.append((where.lstrip(".") or "(file)", message))
+    return found
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InvalidProblem([(str(path), "no such file")]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidProblem([(str(path), f"cannot read: {exc}")]) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidProblem([(str(path), f"not valid JSON: {exc}")]) from exc
+
+
+def parse_scenario(data: Any) -> ScenarioFile:
+    """Validate scenario data; raise ``InvalidProblem`` naming every bad field."""
+    try:
+        return ScenarioFile.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidProblem(_problems(exc)) from exc
+
+
+def load_scenario(path: Path) -> d.Problem:
+    """Read and validate a scenario file."""
+    return problem_from_scenario(parse_scenario(_read_json(path)))
+
+
+def load_plan(path: Path) -> d.Plan:
+    """Read and validate a plan file (not its rules: that is ``checks.verify``)."""
+    try:
+        return plan_from_file(PlanFile.model_validate(_read_json(path)))
+    except ValidationError as exc:
+        raise InvalidProblem(_problems(exc)) from exc
+
+
+def dump_json(model: BaseModel) -> str:
+    """Pretty JSON text of a wire model."""
+    return model.model_dump_json(indent=2, exclude_none=False) + "\n"
