@@ -529,12 +529,7 @@ def _darkness(season: _Season, visit: _Visit) -> Iterator[Violation]:
     """A projector screening starts at or after civil dusk."""
     if visit.truck is None or visit.truck.screen != ScreenType.PROJECTOR:
         return
-    try:
-        dusk: datetime | None = civil_dusk(
-            visit.route.day, visit.venue.location, season.problem.rules.timezone
-        )
-    except ValueError:  # the sun does not go 6 degrees below the horizon
-        dusk = None
+    dusk = civil_dusk(visit.route.day, visit.venue.location, season.problem.rules.timezone)
     for show in visit.stop.screenings:
         if dusk is None or show.start < dusk - TOLERANCE:
             when = f"civil dusk {visit.clock(dusk)}" if dusk else "no civil dusk that day"

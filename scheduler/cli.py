@@ -101,12 +101,22 @@ def _show_plan(problem: Problem, plan: Plan) -> None:
         )
     console.print(table)
     _show_unserved(problem, plan)
+    _show_okrugs(problem, plan)
     s = plan.stats
     console.print(
         f"[bold]{s.screenings}[/] screenings at {s.stops} stops, {s.served_venues}/"
         f"{len(problem.venues)} venues served, {s.travel_min / 60:.1f} h of driving, "
         f"objective {plan.objective:,.1f}, solved in {s.solve_s:.1f} s"
     )
+
+
+def _show_okrugs(problem: Problem, plan: Plan) -> None:
+    okrug_of = {v.id: v.okrug for v in problem.venues}
+    screenings = Counter({okrug: 0 for okrug in okrug_of.values()})
+    for _, stop in plan.stops:
+        screenings[okrug_of[stop.venue_id]] += len(stop.screenings)
+    line = ", ".join(f"{okrug} {n}" for okrug, n in sorted(screenings.items()))
+    console.print(f"Screenings by okrug: {line}")
 
 
 def _show_unserved(problem: Problem, plan: Plan) -> None:

@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AwareDatetime,
@@ -19,6 +20,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -37,6 +39,7 @@ __all__ = [
 ]
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_NAMED_FIELD = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.+)$")
 
 
 def _parse_clock(value: Any) -> int:
@@ -85,7 +88,7 @@ Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class WindowModel(_Model):
@@ -189,6 +192,15 @@ class RulesModel(_Model):
     window_days: int = Field(default=3, ge=1, le=14)
     timezone: str = "Europe/Moscow"
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Moscow") from None
+        return value
+
     @model_validator(mode="after")
     def _windows_in_order(self) -> Self:
         if self.ttk_ban_end <= self.ttk_ban_start:
@@ -197,14 +209,16 @@ class RulesModel(_Model):
 
 
 class SeasonModel(_Model):
-    start: date
-    end: date
+    start: date = Field(ge=date(2000, 1, 1), le=date(2199, 12, 31))
+    end: date = Field(ge=date(2000, 1, 1), le=date(2199, 12, 31))
     excluded_dates: list[date] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_days(self) -> Self:
         if self.end < self.start:
             raise ValueError(f"the season ends ({self.end}) before it starts ({self.start})")
+        if (self.end - self.start).days > 366:
+            raise ValueError("a season spans at most 367 days; plan longer periods in parts")
         if not self.days():
             raise ValueError("the season has no days left after excluded_dates")
         return self
@@ -230,9 +244,9 @@ class ScenarioFile(_Model):
     def _references(self) -> Self:
         for kind in ("trucks", "venues", "films"):
             seen: set[str] = set()
-            for item in getattr(self, kind):
+            for i, item in enumerate(getattr(self, kind)):
                 if item.id in seen:
-                    raise ValueError(f"{kind}: id '{item.id}' appears twice")
+                    raise ValueError(f"{kind}[{i}].id: '{item.id}' appears twice")
                 seen.add(item.id)
         film_ids = {film.id for film in self.films}
         for i, venue in enumerate(self.venues):
@@ -542,7 +556,12 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
     for item in error.errors():
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
-        found.append((where.lstrip(".") or "(file)", message))
+        field = where.lstrip(".")
+        named = _NAMED_FIELD.match(message)
+        if named:  # a cross-field check names its own field: "venues[3].x: ..."
+            field = ".".join(p for p in (field, named.group(1)) if p)
+            message = named.group(2)
+        found.append((field or "(file)", message))
     return found
 
 

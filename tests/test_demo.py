@@ -30,7 +30,7 @@ def test_demo_has_two_led_trucks_and_one_projector(problem: Problem) -> None:
     screens = Counter(truck.screen for truck in problem.trucks)
     assert screens == {ScreenType.LED: 2, ScreenType.PROJECTOR: 1}
     assert len({truck.depot for truck in problem.trucks}) == 1
-    assert all(not truck.has_ttk_pass for truck in problem.trucks)
+    assert [t.id for t in problem.trucks if t.has_ttk_pass] == ["led-1"]
     projector = next(t for t in problem.trucks if t.screen is ScreenType.PROJECTOR)
     assert projector.shift.end_min == 26 * 60
 

@@ -19,7 +19,7 @@ from scheduler.domain import (
     truck_available_on,
     venue_open_on,
 )
-from scheduler.solver.season import TravelMatrix, hours_touched
+from scheduler.solver.matrix import TravelMatrix, hours_touched
 from scheduler.solver.windows import TruckClass, eligible_films, slot_lengths, start_rules
 
 __all__ = ["explain_unserved"]

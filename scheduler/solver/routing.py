@@ -112,9 +112,9 @@ def route_window(model: WindowModel, time_limit_s: float) -> list[RoutedVehicle]
     _option_nodes(routing, manager, time_dim, model, best)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    )
+    # Start empty and let local search insert visits: with many optional visits and few
+    # vehicles this beats every insertion heuristic (measured on demo and large seasons).
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.ALL_UNPERFORMED
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )

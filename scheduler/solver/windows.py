@@ -108,7 +108,8 @@ def start_rules(
     hours = union((w.start_min, w.end_min - programme) for w in venue.hours)
     darkness = _ANY
     if truck_class.screen is ScreenType.PROJECTOR:
-        darkness = [(dusk_min(day, venue.location, rules.timezone), 10_000)]
+        dusk = dusk_min(day, venue.location, rules.timezone)
+        darkness = [] if dusk is None else [(dusk, 10_000)]
     silence = _ANY
     if venue.residential:
         silence = [(rules.silence_end_min, rules.silence_start_min - programme)]

@@ -1,0 +1,152 @@
+"""From routed vehicles and chosen films to routes with exact times: drives timed with the
+travel provider at their real departure, declared breaks where a drive needs one."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.domain import Break, Film, Problem, Route, Screening, Stop
+from scheduler.solver.programme import Slot
+from scheduler.solver.routing import RoutedStop, RoutedVehicle, Vehicle, WindowModel
+from scheduler.travel import TravelTimes
+
+__all__ = ["routes_of", "slots_of"]
+
+
+def slots_of(problem: Problem, routed: list[RoutedVehicle]) -> list[tuple[Slot, int]]:
+    """Every slot of every routed stop, with the number of its stop in the window."""
+    rules = problem.rules
+    out: list[tuple[Slot, int]] = []
+    number = 0
+    for vehicle in routed:
+        for stop in vehicle.stops:
+            first = stop.arrival_min - vehicle.vehicle.day_index * 1440 + stop.option.setup_min
+            for i in range(stop.option.slots):
+                weight = 1.0 if i == 0 else rules.second_screening_factor
+                slot = Slot(
+                    key=(number, i),
+                    venue=stop.option.venue,
+                    day=vehicle.vehicle.day,
+                    start_min=first + i * (stop.option.slot_min + rules.screening_gap_min),
+                    capacity_min=stop.option.slot_min,
+                    weight=weight,
+                    only_slot=stop.option.slots == 1,
+                )
+                out.append((slot, number))
+            number += 1
+    return out
+
+
+def _midnight(day: date, timezone: str) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone))
+
+
+def routes_of(
+    problem: Problem,
+    travel: TravelTimes,
+    model: WindowModel,
+    routed: list[RoutedVehicle],
+    slots: list[tuple[Slot, int]],
+    films: dict[tuple[int, int], Film],
+) -> list[Route]:
+    """Routes with exact times; a stop that got no film is left out."""
+    tz = problem.rules.timezone
+    by_stop: dict[int, list[Screening]] = defaultdict(list)
+    for slot, number in slots:
+        film = films.get(slot.key)
+        if film is not None:
+            start = _midnight(slot.day, tz) + timedelta(minutes=slot.start_min)
+            end = start + timedelta(minutes=film.runtime_min)
+            by_stop[number].append(Screening(film.id, start, end))
+    routes = []
+    number = 0
+    for vehicle in routed:
+        kept: list[tuple[RoutedStop, Stop]] = []
+        midnight = _midnight(vehicle.vehicle.day, tz)
+        offset = vehicle.vehicle.day_index * 1440
+        for stop in vehicle.stops:
+            screenings = tuple(by_stop.get(number, []))
+            number += 1
+            if screenings:
+                arrival = midnight + timedelta(minutes=stop.arrival_min - offset)
+                departure = screenings[-1].end + timedelta(
+                    minutes=vehicle.vehicle.truck.teardown_min
+                )
+                kept.append((stop, Stop(stop.option.venue.id, arrival, departure, screenings)))
+        if kept:
+            first_leg = float(model.travel_min[vehicle.node, kept[0][0].node])
+            routes.append(_route(problem, travel, vehicle.vehicle, first_leg, [s for _, s in kept]))
+    return routes
+
+
+def _route(
+    problem: Problem, travel: TravelTimes, vehicle: Vehicle, first_leg_min: float, stops: list[Stop]
+) -> Route:
+    """Exact drive times around fixed stops, with a break in any drive that needs one.
+
+    ``first_leg_min`` is the router's conservative drive to the first stop.
+    """
+    truck = vehicle.truck
+    venues = {v.id: v for v in problem.venues}
+    places = [truck.depot] + [venues[s.venue_id].location for s in stops] + [truck.depot]
+    rest = _RestRule.of(problem)
+    first_break = rest.needs_break(0, first_leg_min, truck.setup_min)
+    pause = timedelta(minutes=problem.rules.break_min if first_break else 0)
+    arrival = stops[0].arrival
+    drive = travel.duration_min(places[0], places[1], arrival - pause)
+    depart = arrival - pause - timedelta(minutes=drive)
+    if (
+        depart + pause + timedelta(minutes=travel.duration_min(places[0], places[1], depart))
+        > arrival
+    ):
+        depart = arrival - pause - timedelta(minutes=float(math.ceil(first_leg_min)))
+    breaks: list[Break] = []
+    leave, before = depart, 0
+    for i, stop in enumerate(stops):
+        drive = travel.duration_min(places[i], places[i + 1], leave)
+        breaks.extend(rest.leg_break(leave, drive, stop.arrival, before, truck.setup_min))
+        leave, before = stop.departure, truck.teardown_min
+    drive = travel.duration_min(places[-2], places[-1], leave)
+    back = leave + timedelta(minutes=drive)
+    if rest.leg_break(leave, drive, back, before, 0):
+        back += timedelta(minutes=problem.rules.break_min)
+    breaks.extend(rest.leg_break(leave, drive, back, before, 0))
+    return Route(truck.id, vehicle.day, depart, back, tuple(stops), tuple(breaks))
+
+
+@dataclass(frozen=True, slots=True)
+class _RestRule:
+    """Where the driver's break goes on a drive, when screenings are the driver's rest."""
+
+    max_work_min: int
+    break_min: int
+    active: bool
+
+    @staticmethod
+    def of(problem: Problem) -> _RestRule:
+        rules = problem.rules
+        return _RestRule(
+            rules.max_work_before_break_min, rules.break_min, rules.screening_is_driver_rest
+        )
+
+    def needs_break(self, before: float, drive: float, after: float) -> bool:
+        """The solver's test: teardown + drive + setup leaves no room for a short wait."""
+        return self.active and before + drive + after > self.max_work_min - self.break_min
+
+    def leg_break(
+        self, leave: datetime, drive: float, arrive: datetime, before: float, after: float
+    ) -> list[Break]:
+        """A declared break inside this drive, if the pieces around it would be too long."""
+        if not self.active:
+            return []
+        idle = (arrive - leave) / timedelta(minutes=1) - drive
+        if idle >= self.break_min and before + drive <= self.max_work_min:
+            return []
+        if idle < self.break_min and before + drive + idle + after <= self.max_work_min:
+            return []
+        start = leave + timedelta(minutes=min(drive, self.max_work_min - before))
+        return [Break(start, start + timedelta(minutes=max(idle, self.break_min)))]
