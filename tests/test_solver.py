@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 
 from scheduler.checks import verify
-from scheduler.demo import demo_problem
+from scheduler.demo import demo_problem, generate_problem
 from scheduler.domain import (
     DayWindow,
     Film,
@@ -107,11 +107,21 @@ def test_small_problem_is_feasible_and_accounts_for_every_venue() -> None:
 
 
 def test_demo_season_plans_without_violations() -> None:
-    """The built-in Moscow demo (4 days) plans with 0 violations and serves many venues."""
-    problem = demo_problem(days=4)
-    plan = planned(problem, seconds=8)
-    assert plan.stats.served_venues >= 10
+    """The built-in Moscow demo (14 days) plans with 0 violations and serves most venues."""
+    problem = demo_problem()
+    plan = planned(problem, seconds=10)
+    assert plan.stats.served_venues >= 30
     assert {r.truck_id for r in plan.routes} == {t.id for t in problem.trucks}
+    assert {r.day for r in plan.routes} == set(problem.days)
+
+
+def test_generated_season_with_candidate_pruning_is_valid() -> None:
+    """A generated season larger than the windows' candidate lists plans without violations."""
+    problem = generate_problem(seed=7, days=6, trucks=4, venues=150)
+    plan = solve(problem, TRAVEL, SolveParams(time_limit_s=8, venues_per_vehicle=4))
+    assert verify(problem, plan, TRAVEL) == []
+    assert plan.stats.stops >= 12
+    assert len(plan.unserved) + plan.stats.served_venues == len(problem.venues)
 
 
 def test_projector_screens_only_after_dusk_and_led_may_screen_by_day() -> None:
