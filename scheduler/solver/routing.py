@@ -1,5 +1,5 @@
-"""Which venue, which day, which truck, in what order: one OR-Tools routing model per
-planning window of a few days.
+"""Which venue, which day, which truck, in what order: one routing problem per planning
+window of a few days, solved by the shared core (``core.solve_core``).
 
 Vehicles are (truck, day) pairs; nodes are visit options (venue x truck class x number of
 slots x slot length). All options of one venue share a disjunction, so a venue is visited at
@@ -10,21 +10,15 @@ a leg can fall in), so the exact, time-dependent schedule is always at least as 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from scheduler.domain import Truck, Venue
+from scheduler.solver.core import CoreProblem, CoreVehicle, CoreVisit, solve_core
 
 __all__ = ["Option", "RoutedStop", "RoutedVehicle", "Vehicle", "WindowModel", "route_window"]
-
-log = logging.getLogger(__name__)
-
-VALUE_SCALE = 10
-"""Integer units of the routing objective per unit of value."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,110 +77,50 @@ class RoutedVehicle:
 
 
 def route_window(model: WindowModel, time_limit_s: float) -> list[RoutedVehicle]:
-    """Solve one window; return the vehicles that visit at least one venue."""
-    n_vehicles = len(model.vehicles)
-    n_nodes = n_vehicles + len(model.options)
-    if not model.options or not n_vehicles:
+    """Solve one window through the shared core; return the vehicles that visit a venue."""
+    if not model.options or not model.vehicles:
         return []
-    depots = list(range(n_vehicles))
-    manager = pywrapcp.RoutingIndexManager(n_nodes, n_vehicles, depots, depots)
-    routing = pywrapcp.RoutingModel(manager)
-    service = np.zeros(n_nodes)
-    service[n_vehicles:] = [o.service_min for o in model.options]
-    travel = np.ceil(model.travel_min).astype(np.int64)
-    horizon = int(max(v.day_index for v in model.vehicles) + 2) * 1440
-    transit = travel + service.astype(np.int64)[:, None] + model.extra_transit_min
-    transit[model.forbidden] = horizon * 4
-    time_cb = routing.RegisterTransitMatrix(transit.tolist())
-    routing.AddDimension(time_cb, horizon, horizon, False, "Time")
-    time_dim = routing.GetDimensionOrDie("Time")
-
-    best = _best_value_per_venue(model.options)
-    loss = np.zeros(n_nodes)
-    loss[n_vehicles:] = [best[o.venue.id] - o.value for o in model.options]
-    cost = travel * model.travel_cost_per_min + loss[:, None]
-    cost_cb = routing.RegisterTransitMatrix(np.rint(cost * VALUE_SCALE).astype(int).tolist())
-    routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
-
-    _vehicle_shifts(routing, time_dim, model.vehicles)
-    _option_nodes(routing, manager, time_dim, model, best)
-
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    # Start empty and let local search insert visits: with many optional visits and few
-    # vehicles this beats every insertion heuristic (measured on demo and large seasons).
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.ALL_UNPERFORMED
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
-    params.time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
-    solution = routing.SolveWithParameters(params)
-    if solution is None:
-        log.warning("no routing solution for a window of %d options", len(model.options))
-        return []
-    return _extract(routing, manager, time_dim, solution, model)
-
-
-def _best_value_per_venue(options: tuple[Option, ...]) -> dict[str, float]:
-    best: dict[str, float] = {}
-    for o in options:
-        best[o.venue.id] = max(best.get(o.venue.id, 0.0), o.value)
-    return best
-
-
-def _vehicle_shifts(
-    routing: pywrapcp.RoutingModel,
-    time_dim: pywrapcp.RoutingDimension,
-    vehicles: tuple[Vehicle, ...],
-) -> None:
-    for v, vehicle in enumerate(vehicles):
-        base = vehicle.day_index * 1440
-        shift = vehicle.truck.shift
-        for index in (routing.Start(v), routing.End(v)):
-            time_dim.CumulVar(index).SetRange(base + shift.start_min, base + shift.end_min)
-        time_dim.SetSpanUpperBoundForVehicle(vehicle.truck.max_shift_min, v)
-        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
-        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
-
-
-def _option_nodes(
-    routing: pywrapcp.RoutingModel,
-    manager: pywrapcp.RoutingIndexManager,
-    time_dim: pywrapcp.RoutingDimension,
-    model: WindowModel,
-    best: dict[str, float],
-) -> None:
+    solution = solve_core(core_problem(model), time_limit_s)
     first = len(model.vehicles)
-    by_venue: dict[str, list[int]] = {}
-    for i, option in enumerate(model.options):
-        index = manager.NodeToIndex(first + i)
-        cumul = time_dim.CumulVar(index)
-        cumul.SetRange(option.arrival[0][0], option.arrival[-1][1])
-        for (_, hi), (lo, _) in zip(option.arrival, option.arrival[1:], strict=False):
-            cumul.RemoveInterval(hi + 1, lo - 1)
-        routing.VehicleVar(index).SetValues([-1, *option.vehicle_ids])
-        by_venue.setdefault(option.venue.id, []).append(index)
-    for venue_id, indices in by_venue.items():
-        penalty = round(best[venue_id] * VALUE_SCALE)
-        routing.AddDisjunction(indices, penalty, 1)
-
-
-def _extract(
-    routing: pywrapcp.RoutingModel,
-    manager: pywrapcp.RoutingIndexManager,
-    time_dim: pywrapcp.RoutingDimension,
-    solution: pywrapcp.Assignment,
-    model: WindowModel,
-) -> list[RoutedVehicle]:
-    first = len(model.vehicles)
-    routed: list[RoutedVehicle] = []
-    for v, vehicle in enumerate(model.vehicles):
-        stops: list[RoutedStop] = []
-        index = solution.Value(routing.NextVar(routing.Start(v)))
-        while not routing.IsEnd(index):
-            node = manager.IndexToNode(index)
-            option = model.options[node - first]
-            stops.append(RoutedStop(option, node, solution.Min(time_dim.CumulVar(index))))
-            index = solution.Value(routing.NextVar(index))
+    routed = []
+    for v, route in enumerate(solution.routes):
+        stops = tuple(RoutedStop(model.options[i], first + i, start) for i, start in route)
         if stops:
-            routed.append(RoutedVehicle(vehicle, v, tuple(stops)))
+            routed.append(RoutedVehicle(model.vehicles[v], v, stops))
     return routed
+
+
+def core_problem(model: WindowModel) -> CoreProblem:
+    """The window as a core routing problem: one depot node per vehicle, then the options."""
+    everyone = tuple(range(len(model.vehicles)))
+    horizon = (max(v.day_index for v in model.vehicles) + 2) * 1440
+    duration = np.ceil(model.travel_min).astype(np.int64) + model.extra_transit_min
+    duration[model.forbidden] = horizon * 4
+    venue_group: dict[str, int] = {}
+    visits = tuple(
+        CoreVisit(
+            service=o.service_min,
+            windows=o.arrival,
+            value=o.value,
+            group=venue_group.setdefault(o.venue.id, len(venue_group)),
+            vehicles=None if o.vehicle_ids == everyone else o.vehicle_ids,
+        )
+        for o in model.options
+    )
+    vehicles = tuple(
+        CoreVehicle(
+            start_node=v,
+            end_node=v,
+            start=_shift(vehicle),
+            end=_shift(vehicle),
+            max_span=vehicle.truck.max_shift_min,
+        )
+        for v, vehicle in enumerate(model.vehicles)
+    )
+    cost = np.ceil(model.travel_min) * model.travel_cost_per_min
+    return CoreProblem(len(model.vehicles), vehicles, visits, duration, cost)
+
+
+def _shift(vehicle: Vehicle) -> tuple[int, int]:
+    base = vehicle.day_index * 1440
+    return base + vehicle.truck.shift.start_min, base + vehicle.truck.shift.end_min
