@@ -1,5 +1,5 @@
 """The ``scheduler`` command line: plan the demo or a scenario file, check a plan, print the
-file formats' JSON Schema, import spreadsheets."""
+file formats' JSON Schema, import spreadsheets, run the public routing benchmarks."""
 
 from __future__ import annotations
 
@@ -21,7 +21,14 @@ from scheduler.demo import demo_problem
 from scheduler.domain import Plan, Problem
 from scheduler.errors import InvalidProblem, SchedulerError
 from scheduler.importing import scenario_from_csv
-from scheduler.planning import PlanOutcome, check_plan, plan_problem
+from scheduler.planning import (
+    BenchOutcome,
+    BenchRow,
+    PlanOutcome,
+    benchmark,
+    check_plan,
+    plan_problem,
+)
 
 __all__ = ["app"]
 
@@ -43,6 +50,11 @@ TimeLimit = Annotated[
 class SchemaKind(StrEnum):
     scenario = "scenario"
     plan = "plan"
+
+
+class BenchSet(StrEnum):
+    solomon = "solomon"
+    toptw = "toptw"
 
 
 def _fail(error: SchedulerError) -> typer.Exit:
@@ -233,6 +245,114 @@ def import_csv(
     console.print(
         f"Scenario written to {out}: {len(scenario.venues)} venues, {len(scenario.films)} "
         f"films, {len(scenario.trucks)} trucks, {len(scenario.season.days())} days"
+    )
+
+
+@app.command()
+def bench(
+    kind: Annotated[
+        BenchSet,
+        typer.Argument(help="solomon (VRPTW, minimise distance) or toptw (maximise score)."),
+    ],
+    instances: Annotated[
+        str | None,
+        typer.Option(
+            metavar="A,B,...",
+            help="Comma-separated names (C101,R101 / c101,pr01) from ../shared/benchmarks/<set>/ "
+            "or instance files. Default: all 56 Solomon files; for TOPTW the 27 c/r/rc 1xx "
+            "files with a best-known score, and pr01-pr10.",
+        ),
+    ] = None,
+    vehicles: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Solomon: fleet size (default: the file's). TOPTW: tours m (default: 1, and "
+            "1..4 for the Cordeau-based pr files).",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Solver budget in seconds per run.")
+    ] = 10.0,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", metavar="OUT.csv", help="Write the table as CSV here.")
+    ] = None,
+    solutions: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Write each solution to DIR/<instance>.sol ('Route #k: ids', 'Cost').",
+        ),
+    ] = None,
+) -> None:
+    """Solve public benchmark instances through the planning engine's routing core and
+    compare with the best-known values; exit 1 if any solution fails the independent check."""
+    names = [n.strip() for n in instances.split(",") if n.strip()] if instances else None
+    try:
+        outcome = benchmark(
+            kind.value,
+            names,
+            vehicles,
+            time_limit,
+            solutions_dir=solutions,
+            csv_path=csv_out,
+            progress=_bench_progress,
+        )
+    except SchedulerError as error:
+        raise _fail(error) from None
+    _show_bench(kind, outcome)
+    if csv_out is not None:
+        console.print(f"Table written to {csv_out}")
+    if solutions is not None:
+        console.print(f"Solutions written to {solutions}/")
+    if outcome.feasible < len(outcome.rows):
+        raise typer.Exit(code=1)
+
+
+def _bench_progress(row: BenchRow) -> None:
+    status = "ok" if row.feasible else "INFEASIBLE"
+    fleet = f"{row.vehicles} vehicle{'s' if row.vehicles > 1 else ''}"
+    errors.print(
+        f"{row.instance} ({fleet}): {_num(row.objective)} in {row.seconds:.1f} s, {status}",
+        highlight=False,
+        markup=False,
+    )
+
+
+def _num(value: float) -> str:
+    """``827.3``, ``320``: a benchmark number without float noise."""
+    rounded = round(value, 6)
+    return str(int(rounded)) if rounded.is_integer() else str(rounded)
+
+
+def _show_bench(kind: BenchSet, outcome: BenchOutcome) -> None:
+    what = "distance" if kind is BenchSet.solomon else "score"
+    table = Table(title=f"{kind.value}: {what} against the best-known values")
+    fleet = "fleet" if kind is BenchSet.solomon else "m"
+    for column in ("instance", fleet, "used", what, "best", "gap %", "time s"):
+        table.add_column(column, justify="left" if column == "instance" else "right")
+    table.add_column("ok")
+    table.add_column("engine")
+    for row in outcome.rows:
+        table.add_row(
+            row.instance,
+            str(row.vehicles),
+            str(row.vehicles_used),
+            _num(row.objective),
+            "" if row.best_known is None else _num(row.best_known),
+            "" if row.gap_pct is None else f"{row.gap_pct:.2f}",
+            f"{row.seconds:.1f}",
+            "yes" if row.feasible else "[bold red]NO[/]",
+            row.engine,
+        )
+    console.print(table)
+    for row in outcome.rows:
+        for problem in row.problems[:5]:
+            console.print(f"[red]{row.instance}[/]: {problem}", highlight=False)
+    gap = "n/a" if outcome.mean_gap_pct is None else f"{outcome.mean_gap_pct:.2f} %"
+    console.print(
+        f"[bold]{outcome.feasible}/{len(outcome.rows)}[/] feasible, mean gap to best known "
+        f"[bold]{gap}[/] (feasible runs with a best-known value)"
     )
 
 

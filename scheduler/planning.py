@@ -1,16 +1,28 @@
-"""Use cases shared by the CLI, the API and workers: plan a season, check a plan."""
+"""Use cases shared by the CLI, the API and workers: plan a season, check a plan, run the
+public routing benchmarks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from scheduler.bench.instances import Kind
+from scheduler.bench.run import BenchRow, mean_gap, run_benchmark, write_csv
 from scheduler.checks import Violation, verify
 from scheduler.domain import Plan, Problem
 from scheduler.solver import SolveParams, solve
 from scheduler.travel import OfflineTravelTimes, TravelTimes
 
-__all__ = ["PlanOutcome", "check_plan", "default_travel", "plan_problem"]
+__all__ = [
+    "BenchOutcome",
+    "BenchRow",
+    "PlanOutcome",
+    "benchmark",
+    "check_plan",
+    "default_travel",
+    "plan_problem",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +53,31 @@ def plan_problem(
 def check_plan(problem: Problem, plan: Plan, travel: TravelTimes | None = None) -> list[Violation]:
     """Every rule the plan breaks, re-checked from the raw inputs."""
     return verify(problem, plan, travel or default_travel())
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOutcome:
+    """Benchmark rows and their summary: the mean gap (percent, over the feasible rows that
+    have a best-known value, None if there are none) and how many rows are feasible."""
+
+    rows: list[BenchRow]
+    mean_gap_pct: float | None
+    feasible: int
+
+
+def benchmark(
+    kind: Kind,
+    instances: Sequence[str | Path] | None = None,
+    vehicles: int | None = None,
+    time_limit_s: float = 10.0,
+    solutions_dir: Path | None = None,
+    csv_path: Path | None = None,
+    progress: Callable[[BenchRow], None] | None = None,
+) -> BenchOutcome:
+    """Solve benchmark instances (Solomon VRPTW or TOPTW; names, paths, or None for the
+    default target set) through the routing core, each re-checked independently; optionally
+    write each solution to ``solutions_dir`` and the rows to ``csv_path``."""
+    rows = run_benchmark(kind, instances, vehicles, time_limit_s, solutions_dir, progress)
+    if csv_path is not None:
+        write_csv(rows, csv_path)
+    return BenchOutcome(rows, mean_gap(rows), sum(row.feasible for row in rows))

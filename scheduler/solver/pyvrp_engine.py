@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pyvrp import Depot, Model
+from pyvrp import Depot, Model, PenaltyParams, SolveParams
 from pyvrp.stop import MaxRuntime
 
 from scheduler.solver.core import CoreProblem, CoreSolution, CoreVehicle
@@ -21,7 +21,11 @@ def solve(problem: CoreProblem, time_limit_s: float, seed: int = 1) -> CoreSolut
     if not problem.visits or not problem.vehicles:
         return CoreSolution(tuple(() for _ in problem.vehicles), "pyvrp")
     model, types = _model(problem)
-    result = model.solve(stop=MaxRuntime(time_limit_s), seed=seed, display=False)
+    # Large prizes (a score that must dominate distance) need a higher penalty cap, or the
+    # search settles on solutions that break time windows.
+    largest = max((v.value for v in problem.visits), default=0.0) * COST_SCALE
+    params = SolveParams(penalty=PenaltyParams(max_penalty=max(100_000.0, 10 * largest)))
+    result = model.solve(stop=MaxRuntime(time_limit_s), seed=seed, display=False, params=params)
     routes: list[tuple[tuple[int, int], ...]] = [() for _ in problem.vehicles]
     free = {t: list(vehicles) for t, vehicles in enumerate(types)}
     for route in result.best.routes():
