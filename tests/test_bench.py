@@ -3,7 +3,7 @@ adapter's units, the independent checker, short solves through the routing core,
 ``scheduler bench`` command.
 
 The data lives outside the repository, in ``shared/benchmarks`` next to it; the tests find it
-the way ``find_instance`` does (``benchmarks_root``) and are skipped when it is absent. Solves
+the way ``find_instance`` does (``benchmarks_root``) and fail when it is absent. Solves
 are 1-2 s each; the full benchmark runs outside the test suite (``scheduler bench``).
 """
 
@@ -41,15 +41,16 @@ from scheduler.errors import InvalidProblem
 from scheduler.solver.core import CoreSolution
 
 ROOT = benchmarks_root()
-needs_data = pytest.mark.skipif(
-    ROOT is None, reason="shared/benchmarks not found (set SCHEDULER_BENCHMARKS)"
-)
+
+
+def test_benchmark_data_is_found() -> None:
+    """The shared benchmark folder is found (set SCHEDULER_BENCHMARKS if it lives elsewhere)."""
+    assert ROOT is not None, "shared/benchmarks not found beside the repository"
 
 
 # -- readers ------------------------------------------------------------------------------------
 
 
-@needs_data
 def test_every_solomon_instance_parses() -> None:
     """All 56 Solomon files: 100 customers, fleet 25 with a capacity, windows that open before
     they close, a positive horizon, demands within the capacity."""
@@ -67,7 +68,6 @@ def test_every_solomon_instance_parses() -> None:
             assert 0 < c.demand <= instance.capacity and c.service >= 0 and c.score == 0
 
 
-@needs_data
 def test_every_toptw_instance_parses() -> None:
     """All 66 TOPTW files: 100 customers in the Solomon-based ones (one decimal), 48..288 in
     the Cordeau-based pr files (two decimals), windows and scores sane, positive horizon."""
@@ -87,7 +87,6 @@ def test_every_toptw_instance_parses() -> None:
             assert c.score > 0 and c.service >= 0 and c.demand == 0
 
 
-@needs_data
 def test_toptw_windows_are_the_last_two_tokens() -> None:
     """pr01 customer 47 has a 4-entry list before its window (``... 1 4 1 2 4 8 123 302``)."""
     instance = find_instance("toptw", "pr01")
@@ -96,7 +95,6 @@ def test_toptw_windows_are_the_last_two_tokens() -> None:
     assert instance.horizon == 1000
 
 
-@needs_data
 def test_find_instance_by_name_any_case_or_by_path() -> None:
     """Names are looked up in any case; a path to a file works too."""
     assert find_instance("solomon", "c101") == find_instance("solomon", "C101")
@@ -104,7 +102,6 @@ def test_find_instance_by_name_any_case_or_by_path() -> None:
     assert find_instance("toptw", str(path)) == find_instance("toptw", "PR01")
 
 
-@needs_data
 def test_unknown_names_and_missing_files_are_invalid() -> None:
     """An unknown name or a missing file raises ``InvalidProblem`` naming it."""
     with pytest.raises(InvalidProblem, match="C999"):
@@ -209,7 +206,6 @@ def test_garbled_toptw_files_are_invalid(tmp_path: Path, text: str, message: str
 # -- best-known values ----------------------------------------------------------------------------
 
 
-@needs_data
 def test_best_known_values() -> None:
     """Solomon: the distance-only DIMACS value; TOPTW: keyed by (instance, tours)."""
     assert best_known("solomon", "C101") == 827.3
@@ -229,7 +225,6 @@ def test_gap_signs() -> None:
     assert gap_pct("toptw", 90.0, None) is None
 
 
-@needs_data
 def test_default_target_sets() -> None:
     """Solomon: 56 runs; TOPTW: 27 c/r/rc 1xx with m = 1 plus pr01-pr10 with m = 1..4."""
     assert len(default_instances("solomon")) == 56
@@ -372,13 +367,10 @@ def test_solution_files_round_trip(tmp_path: Path) -> None:
         read_solution(write(tmp_path / "b.sol", "Rout 1: 2\n"))
 
 
-@needs_data
 def test_checker_accepts_the_best_known_c101_routes() -> None:
     """The CVRPLIB best-known routes of C101 pass, with the stated cost 827.3."""
     assert ROOT is not None
     sol = ROOT / "solomon" / "vrplib" / "C101.sol"
-    if not sol.is_file():
-        pytest.skip(f"{sol} not present")
     routes, cost = read_solution(sol)
     assert cost == 827.3
     assert check_solution(find_instance("solomon", "C101"), routes, claimed_cost=cost) == (
@@ -391,7 +383,6 @@ def test_checker_accepts_the_best_known_c101_routes() -> None:
 # -- short solves through the routing core ----------------------------------------------------
 
 
-@needs_data
 @pytest.mark.parametrize(
     ("kind", "name", "vehicles"),
     [
@@ -428,7 +419,6 @@ def test_short_solve_is_feasible_and_reports_the_checked_cost(
 runner = CliRunner()
 
 
-@needs_data
 def test_cli_bench_writes_solutions_and_csv(tmp_path: Path) -> None:
     """``scheduler bench solomon --instances C101 --time-limit 1`` exits 0, prints the table
     and writes the solution file and the CSV."""
@@ -447,7 +437,6 @@ def test_cli_bench_writes_solutions_and_csv(tmp_path: Path) -> None:
     ]
 
 
-@needs_data
 def test_cli_bench_unknown_instance_exits_2() -> None:
     """An unknown instance name ends with exit code 2 and a message naming it."""
     result = runner.invoke(app, ["bench", "toptw", "--instances", "c101,zz9"])
