@@ -311,6 +311,19 @@ class PlanFile(_Model):
 # --- mapping to and from the domain ---------------------------------------------------
 
 
+_RULE_NAMES = {
+    name: f"{name}_min"
+    for name in (
+        "silence_start",
+        "silence_end",
+        "ttk_ban_start",
+        "ttk_ban_end",
+        "late_rating_after",
+    )
+}
+"""Clock-time rules: file name -> domain name (the domain says its unit)."""
+
+
 def _dates(values: list[date] | None) -> frozenset[date] | None:
     return None if values is None else frozenset(values)
 
@@ -363,29 +376,7 @@ def problem_from_scenario(scenario: ScenarioFile) -> d.Problem:
             for t in scenario.trucks
         ),
         films=tuple(d.Film(**dict(f)) for f in scenario.films),
-        rules=d.Rules(
-            max_visits=rules.max_visits,
-            min_gap_days=rules.min_gap_days,
-            max_screenings_per_stop=rules.max_screenings_per_stop,
-            screening_gap_min=rules.screening_gap_min,
-            slot_min=rules.slot_min,
-            silence_start_min=rules.silence_start,
-            silence_end_min=rules.silence_end,
-            ttk_ban_start_min=rules.ttk_ban_start,
-            ttk_ban_end_min=rules.ttk_ban_end,
-            late_rating=rules.late_rating,
-            late_rating_after_min=rules.late_rating_after,
-            break_min=rules.break_min,
-            max_work_before_break_min=rules.max_work_before_break_min,
-            screening_is_driver_rest=rules.screening_is_driver_rest,
-            repeat_visit_factor=rules.repeat_visit_factor,
-            second_screening_factor=rules.second_screening_factor,
-            travel_cost_per_hour=rules.travel_cost_per_hour,
-            okrug_share_target=rules.okrug_share_target,
-            okrug_bonus=rules.okrug_bonus,
-            window_days=rules.window_days,
-            timezone=rules.timezone,
-        ),
+        rules=d.Rules(**{_RULE_NAMES.get(k, k): v for k, v in dict(rules).items()}),
     )
 
 
@@ -403,27 +394,7 @@ def scenario_from_problem(problem: d.Problem) -> ScenarioFile:
         name=problem.name,
         season=SeasonModel(start=start, end=end, excluded_dates=sorted(every - days)),
         rules=RulesModel(
-            max_visits=r.max_visits,
-            min_gap_days=r.min_gap_days,
-            max_screenings_per_stop=r.max_screenings_per_stop,
-            screening_gap_min=r.screening_gap_min,
-            slot_min=r.slot_min,
-            silence_start=r.silence_start_min,
-            silence_end=r.silence_end_min,
-            ttk_ban_start=r.ttk_ban_start_min,
-            ttk_ban_end=r.ttk_ban_end_min,
-            late_rating=r.late_rating,
-            late_rating_after=r.late_rating_after_min,
-            break_min=r.break_min,
-            max_work_before_break_min=r.max_work_before_break_min,
-            screening_is_driver_rest=r.screening_is_driver_rest,
-            repeat_visit_factor=r.repeat_visit_factor,
-            second_screening_factor=r.second_screening_factor,
-            travel_cost_per_hour=r.travel_cost_per_hour,
-            okrug_share_target=r.okrug_share_target,
-            okrug_bonus=r.okrug_bonus,
-            window_days=r.window_days,
-            timezone=r.timezone,
+            **{name: getattr(r, _RULE_NAMES.get(name, name)) for name in RulesModel.model_fields}
         ),
         trucks=[
             TruckModel(
