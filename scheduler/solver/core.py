@@ -191,7 +191,7 @@ def _portfolio(problem: CoreProblem, time_limit_s: float) -> CoreSolution:
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         futures = [
-            pool.submit(solve_core, problem, time_limit_s * 0.9, name)
+            pool.submit(solve_core, problem, time_limit_s * 0.95, name)
             for name in ("pyvrp", "ortools")
         ]
         candidates = [f.result() for f in futures]
