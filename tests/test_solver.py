@@ -28,6 +28,7 @@ from scheduler.domain import (
     Venue,
 )
 from scheduler.solver import SolveParams, solve
+from scheduler.solver.windows import slot_lengths
 from scheduler.travel import OfflineTravelTimes
 
 TRAVEL = OfflineTravelTimes()
@@ -238,3 +239,13 @@ def test_bad_time_limit_is_rejected() -> None:
 
     with pytest.raises(InvalidProblem, match="time_limit_s"):
         SolveParams(time_limit_s=0)
+
+
+def test_last_slot_stretches_for_a_longer_film_when_the_route_leaves_room() -> None:
+    """A film longer than the router's slot is shown last when the evening leaves room."""
+    late = park("park1", 55.74, 37.60, hours=(DayWindow(10 * 60, 25 * 60 + 30),))
+    problem = small_problem(days=JULY[:1], venues=(late,), trucks=(truck("led"),))
+    plan = planned(problem)
+    main, _ = slot_lengths(problem)
+    lengths = [s.end - s.start for _, stop in plan.stops for s in stop.screenings]
+    assert max(lengths) > timedelta(minutes=main)

@@ -17,28 +17,69 @@ from scheduler.travel import TravelTimes
 __all__ = ["routes_of", "slots_of"]
 
 
-def slots_of(problem: Problem, routed: list[RoutedVehicle]) -> list[tuple[Slot, int]]:
-    """Every slot of every routed stop, with the number of its stop in the window."""
+def slots_of(
+    problem: Problem, model: WindowModel, routed: list[RoutedVehicle]
+) -> list[tuple[Slot, int]]:
+    """Every slot of every routed stop, with the number of its stop in the window.
+
+    A stop's last slot may take a longer film when the route leaves room after it.
+    """
     rules = problem.rules
     out: list[tuple[Slot, int]] = []
     number = 0
     for vehicle in routed:
-        for stop in vehicle.stops:
-            first = stop.arrival_min - vehicle.vehicle.day_index * 1440 + stop.option.setup_min
-            for i in range(stop.option.slots):
-                weight = 1.0 if i == 0 else rules.second_screening_factor
+        for position, stop in enumerate(vehicle.stops):
+            option = stop.option
+            first = stop.arrival_min - vehicle.vehicle.day_index * 1440 + option.setup_min
+            room = _room_after(problem, model, vehicle, position)
+            for i in range(option.slots):
+                last = i == option.slots - 1
                 slot = Slot(
                     key=(number, i),
-                    venue=stop.option.venue,
+                    venue=option.venue,
                     day=vehicle.vehicle.day,
-                    start_min=first + i * (stop.option.slot_min + rules.screening_gap_min),
-                    capacity_min=stop.option.slot_min,
-                    weight=weight,
-                    only_slot=stop.option.slots == 1,
+                    start_min=first + i * (option.slot_min + rules.screening_gap_min),
+                    capacity_min=option.slot_min + (room if last else 0),
+                    weight=1.0 if i == 0 else rules.second_screening_factor,
+                    only_slot=option.slots == 1,
                 )
                 out.append((slot, number))
             number += 1
     return out
+
+
+def _room_after(problem: Problem, model: WindowModel, vehicle: RoutedVehicle, position: int) -> int:
+    """Minutes the stop's programme may run past its planned end without breaking a rule
+    the router checked: venue hours, silence, truck zone, the next stop, the shift."""
+    rules = problem.rules
+    if not rules.screening_is_driver_rest:  # a longer show would lengthen the driver's work
+        return 0
+    stops, truck = vehicle.stops, vehicle.vehicle.truck
+    stop, option = stops[position], stops[position].option
+    base = vehicle.vehicle.day_index * 1440
+    start = stop.arrival_min - base + option.setup_min
+    end = start + option.service_min - option.setup_min - truck.teardown_min
+    limits = [w.end_min for w in option.venue.hours if w.contains(start, end)]
+    if option.venue.residential:
+        limits.append(rules.silence_start_min)
+    if option.venue.inside_ttk and not truck.has_ttk_pass:
+        ban = rules.ttk_ban_start_min + (
+            1440 if stop.arrival_min - base >= rules.ttk_ban_end_min else 0
+        )
+        limits.append(ban - truck.teardown_min)
+
+    def drive(a: int, b: int) -> int:
+        return math.ceil(float(model.travel_min[a, b])) + int(model.extra_transit_min[a, b])
+
+    if position + 1 < len(stops):
+        after = stops[position + 1]
+        limits.append(after.arrival_min - base - drive(stop.node, after.node) - truck.teardown_min)
+    else:
+        home = drive(stop.node, vehicle.node) + truck.teardown_min
+        leave = stops[0].arrival_min - base - drive(vehicle.node, stops[0].node)
+        limits.append(truck.shift.end_min - home)
+        limits.append(leave + truck.max_shift_min - home)
+    return max(0, min(limits) - end)
 
 
 def _midnight(day: date, timezone: str) -> datetime:

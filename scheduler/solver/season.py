@@ -62,7 +62,7 @@ def _plan_window(
     budget_s: float,
 ) -> list[Route]:
     routed = route_window(model, budget_s * 0.85)
-    slots = slots_of(problem, routed)
+    slots = slots_of(problem, model, routed)
     films = assign_films(
         [slot for slot, _ in slots],
         problem.films,
