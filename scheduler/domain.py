@@ -36,8 +36,6 @@ __all__ = [
 AGE_RATINGS: tuple[int, ...] = (0, 6, 12, 16, 18)
 """Russian age ratings (federal law 436-FZ) as the minimum age: 0+, 6+, 12+, 16+, 18+."""
 
-MINUTES_PER_DAY = 1440
-
 
 def rating_label(rating: int) -> str:
     """Return the display form of a rating, e.g. ``16+``."""

@@ -4,7 +4,6 @@ travel cost. One definition shared by the solver, the CLI and the benchmarks."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 
 from scheduler.domain import Plan, PlanStats, Problem, Rules, Venue
 from scheduler.travel import TravelTimes
@@ -48,8 +47,3 @@ def plan_stats(
         value=round(value - cost, 2),
         solve_s=round(solve_s, 2),
     )
-
-
-def minutes(delta: timedelta) -> float:
-    """A timedelta in minutes."""
-    return delta / timedelta(minutes=1)

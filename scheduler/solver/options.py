@@ -4,6 +4,7 @@ windows and values, conservative travel between them, and the driver's rest rule
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -51,7 +52,8 @@ def build_window(
         if truck_available_on(truck, day)
     )
     bonus = _okrug_bonus(problem, state)
-    per_venue = [_venue_options(problem, state, v, days, vehicles, bonus) for v in problem.venues]
+    fleet = _Fleet.of(problem, vehicles)
+    per_venue = [_venue_options(problem, state, v, days, fleet, bonus) for v in problem.venues]
     per_venue = [found for found in per_venue if found]
     if venues_per_vehicle > 0 and len(per_venue) > venues_per_vehicle * len(vehicles):
         per_venue.sort(key=lambda found: -max(o.value for o in found))
@@ -121,12 +123,43 @@ def _okrug_bonus(problem: Problem, state: SeasonState) -> dict[str, float]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Fleet:
+    """What every venue's options share in one window, computed once."""
+
+    vehicles: tuple[Vehicle, ...]
+    classes: dict[TruckClass, tuple[int, ...]]
+    """Vehicle indices of each truck class."""
+    variants: tuple[tuple[int, int, float], ...]
+    """``(slots, slot length, value factor)`` of each option kind."""
+    earliest_arrival_min: int
+    """Arrivals before this (past a previous day's shift end) are left out."""
+
+    @staticmethod
+    def of(problem: Problem, vehicles: tuple[Vehicle, ...]) -> _Fleet:
+        classes: dict[TruckClass, list[int]] = defaultdict(list)
+        for i, vehicle in enumerate(vehicles):
+            classes[TruckClass.of(vehicle.truck)].append(i)
+        main, short = slot_lengths(problem)
+        most = problem.rules.max_screenings_per_stop
+        variants = [(k, main, 1.0) for k in range(1, most + 1)]
+        if short < main:
+            variants.append((1, short, 0.9))
+        late_shift = max(0, max(t.shift.end_min for t in problem.trucks) - 1440)
+        return _Fleet(
+            vehicles,
+            {c: tuple(ids) for c, ids in sorted(classes.items(), key=lambda item: repr(item[0]))},
+            tuple(variants),
+            late_shift,
+        )
+
+
 def _venue_options(
     problem: Problem,
     state: SeasonState,
     venue: Venue,
     days: tuple[date, ...],
-    vehicles: tuple[Vehicle, ...],
+    fleet: _Fleet,
     bonus: dict[str, float],
 ) -> list[Option]:
     rules = problem.rules
@@ -144,17 +177,12 @@ def _venue_options(
         return []
     base = visit_value(venue, len(visits), 1, rules) * bonus.get(venue.okrug, 1.0)
     shown = frozenset(state.shown.get(venue.id, set()))
-    main, short = slot_lengths(problem)
-    variants = [(k, main, 1.0) for k in range(1, rules.max_screenings_per_stop + 1)]
-    if short < main:
-        variants.append((1, short, 0.9))
     films = {day: eligible_films(venue, day, problem.films, shown) for _, day in open_days}
     options = []
-    for truck_class in sorted({TruckClass.of(v.truck) for v in vehicles}, key=repr):
-        ids = [i for i, v in enumerate(vehicles) if TruckClass.of(v.truck) == truck_class]
-        for k, slot, factor in variants:
+    for truck_class, ids in fleet.classes.items():
+        for k, slot, factor in fleet.variants:
             arrival = _option_arrivals(
-                problem, venue, truck_class, vehicles, ids, open_days, films, k, slot
+                problem, venue, truck_class, fleet, ids, open_days, films, k, slot
             )
             if not arrival:
                 continue
@@ -162,13 +190,14 @@ def _venue_options(
             options.append(
                 Option(
                     venue=venue,
-                    vehicle_ids=tuple(ids),
+                    vehicle_ids=ids,
                     slots=k,
                     slot_min=slot,
                     service_min=truck_class.setup_min
                     + programme_min(k, slot, rules)
                     + truck_class.teardown_min,
                     setup_min=truck_class.setup_min,
+                    teardown_min=truck_class.teardown_min,
                     arrival=tuple(arrival),
                     value=base * extra * factor,
                 )
@@ -180,25 +209,24 @@ def _option_arrivals(
     problem: Problem,
     venue: Venue,
     truck_class: TruckClass,
-    vehicles: tuple[Vehicle, ...],
-    ids: list[int],
+    fleet: _Fleet,
+    ids: tuple[int, ...],
     open_days: list[tuple[int, date]],
     films: dict[date, list[Film]],
     k: int,
     slot: int,
 ) -> list[tuple[int, int]]:
     rules = problem.rules
-    late_shift = max(0, max(t.shift.end_min for t in problem.trucks) - 1440)
     found = []
     for j, day in open_days:
-        if not any(vehicles[i].day_index == j for i in ids):
+        if not any(fleet.vehicles[i].day_index == j for i in ids):
             continue
         if sum(1 for f in films[day] if f.runtime_min <= slot) < k:
             continue
         for lo, hi in arrival_windows(
             venue, truck_class, day, programme_min(k, slot, rules), rules
         ):
-            lo = max(lo, late_shift)
+            lo = max(lo, fleet.earliest_arrival_min)
             if lo <= hi:
                 found.append((j * 1440 + lo, j * 1440 + hi))
     return union(found)
@@ -222,9 +250,7 @@ def _driver_rest_arcs(
     teardown = np.zeros(len(travel))
     service = np.zeros(len(travel))
     setup[n_v:] = [o.setup_min for o in options]
-    teardown[n_v:] = [
-        o.service_min - o.setup_min - programme_min(o.slots, o.slot_min, rules) for o in options
-    ]
+    teardown[n_v:] = [o.teardown_min for o in options]
     service[n_v:] = [o.service_min for o in options]
     extra = np.zeros(travel.shape, dtype=np.int64)
     if rules.screening_is_driver_rest:

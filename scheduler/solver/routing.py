@@ -39,7 +39,9 @@ class Option:
     slots: int
     slot_min: int
     service_min: int
+    """Setup, the slots with their gaps, and teardown."""
     setup_min: int
+    teardown_min: int
     arrival: tuple[tuple[int, int], ...]
     """Allowed arrival minutes from the window's first midnight (sorted, disjoint)."""
     value: float

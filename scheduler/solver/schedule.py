@@ -58,7 +58,7 @@ def _room_after(problem: Problem, model: WindowModel, vehicle: RoutedVehicle, po
     stop, option = stops[position], stops[position].option
     base = vehicle.vehicle.day_index * 1440
     start = stop.arrival_min - base + option.setup_min
-    end = start + option.service_min - option.setup_min - truck.teardown_min
+    end = start + option.service_min - option.setup_min - option.teardown_min
     limits = [w.end_min for w in option.venue.hours if w.contains(start, end)]
     if option.venue.residential:
         limits.append(rules.silence_start_min)
@@ -120,20 +120,25 @@ def routes_of(
                 kept.append((stop, Stop(stop.option.venue.id, arrival, departure, screenings)))
         if kept:
             first_leg = float(model.travel_min[vehicle.node, kept[0][0].node])
-            routes.append(_route(problem, travel, vehicle.vehicle, first_leg, [s for _, s in kept]))
+            routes.append(_route(problem, travel, vehicle.vehicle, first_leg, kept))
     return routes
 
 
 def _route(
-    problem: Problem, travel: TravelTimes, vehicle: Vehicle, first_leg_min: float, stops: list[Stop]
+    problem: Problem,
+    travel: TravelTimes,
+    vehicle: Vehicle,
+    first_leg_min: float,
+    kept: list[tuple[RoutedStop, Stop]],
 ) -> Route:
     """Exact drive times around fixed stops, with a break in any drive that needs one.
 
     ``first_leg_min`` is the router's conservative drive to the first stop.
     """
     truck = vehicle.truck
-    venues = {v.id: v for v in problem.venues}
-    places = [truck.depot] + [venues[s.venue_id].location for s in stops] + [truck.depot]
+    stops = [stop for _, stop in kept]
+    venues = [routed.option.venue.location for routed, _ in kept]
+    places = [truck.depot, *venues, truck.depot]
     rest = _RestRule.of(problem)
     first_break = rest.needs_break(0, first_leg_min, truck.setup_min)
     pause = timedelta(minutes=problem.rules.break_min if first_break else 0)
