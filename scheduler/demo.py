@@ -194,6 +194,7 @@ def _demo_venue(row: Mapping[str, str]) -> Venue:
         inside_ttk=inside_ttk(location),
         max_rating=MAX_RATING_BY_KIND.get(kind, 18),
         source=row["source"],
+        address=f"Москва, {row['okrug']}, {row['district']}: {row['name_ru']}",
     )
 
 

@@ -102,6 +102,8 @@ class Venue:
     max_visits: int | None = None
     """Overrides ``Rules.max_visits`` for this venue."""
     source: str = ""
+    address: str = ""
+    """Street address or a description a driver can find (shown on the driver's day)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,6 +123,7 @@ VENUE_CELLS: Mapping[str, Cell] = {
     "excluded_film_ids": _items,
     "max_visits": _integer,
     "source": _text,
+    "address": _text,
 }
 FILM_CELLS: Mapping[str, Cell] = {
     "id": _text,

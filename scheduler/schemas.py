@@ -134,6 +134,7 @@ class VenueModel(PlaceModel):
     excluded_film_ids: list[Id] = Field(default_factory=list)
     max_visits: int | None = Field(default=None, ge=0)
     source: str = ""
+    address: str = ""
 
 
 class TruckModel(_Model):
@@ -356,6 +357,7 @@ def problem_from_scenario(scenario: ScenarioFile) -> d.Problem:
                 excluded_film_ids=frozenset(v.excluded_film_ids),
                 max_visits=v.max_visits,
                 source=v.source,
+                address=v.address,
             )
             for v in scenario.venues
         ),
@@ -430,6 +432,7 @@ def scenario_from_problem(problem: d.Problem) -> ScenarioFile:
                 excluded_film_ids=sorted(v.excluded_film_ids),
                 max_visits=v.max_visits,
                 source=v.source,
+                address=v.address,
             )
             for v in problem.venues
         ],
