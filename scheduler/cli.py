@@ -25,10 +25,12 @@ from scheduler.planning import (
     BenchOutcome,
     BenchRow,
     PlanOutcome,
+    SolveProgress,
     benchmark,
     check_plan,
     plan_problem,
 )
+from scheduler.serve import db_app, serve, users_app
 
 __all__ = ["app"]
 
@@ -39,6 +41,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.command()(serve)
 console = Console()
 errors = Console(stderr=True)
 
@@ -78,8 +83,8 @@ def _solve(problem: Problem, time_limit: float) -> PlanOutcome:
     ) as bar:
         task = bar.add_task(problem.name, total=None)
 
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def progress(step: SolveProgress) -> None:
+            bar.update(task, completed=step.windows_done, total=step.windows_total)
 
         return plan_problem(problem, time_limit, progress=progress)
 

@@ -18,6 +18,8 @@ __all__ = [
     "DayWindow",
     "Film",
     "Location",
+    "PinnedStop",
+    "Pins",
     "Plan",
     "PlanStats",
     "Problem",
@@ -279,6 +281,33 @@ class UnservedReason(enum.StrEnum):
     OUTSIDE_SHIFT = "outside_shift"
     DRIVER_BREAKS = "driver_breaks"
     TRUCKS_BUSY = "trucks_busy"
+    NOT_PLANNED = "not_planned"
+    """Planning was stopped before the windows in which the venue could have been visited."""
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedStop:
+    """A stop locked on its truck and day: kept exactly (venue, arrival, departure and every
+    screening's film and times) while the rest of the truck's day is planned around it."""
+
+    truck_id: str
+    day: date
+    stop: Stop
+
+
+@dataclass(frozen=True, slots=True)
+class Pins:
+    """What a re-plan must keep: whole truck-days and single stops, exactly as given.
+
+    A pinned route's truck-day gets no other visit; a truck-day with pinned stops keeps them
+    and may get other visits in the gaps. Pinned visits count in the season rules (visits per
+    venue, days between visits, films shown at a venue, film caps, okrug shares).
+    """
+
+    routes: tuple[Route, ...] = ()
+    """Whole truck-days kept exactly (stops, times, breaks)."""
+    stops: tuple[PinnedStop, ...] = ()
+    """Single stops kept exactly on their truck-day."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,22 @@ Tree::
 
     SchedulerError              base; the API maps it to an HTTP status, the CLI to exit code 2
     ├── InvalidProblem          bad or contradictory input (422); names the field
-    └── NotFound                an id that does not exist (404)
+    ├── NotFound                an id that does not exist (404)
+    ├── Conflict                a stale version or a clash with what is stored (409)
+    ├── Forbidden               the caller may not do this (403)
+    └── Unauthorized            no valid login (401)
 """
 
 from __future__ import annotations
 
-__all__ = ["InvalidProblem", "NotFound", "SchedulerError"]
+__all__ = [
+    "Conflict",
+    "Forbidden",
+    "InvalidProblem",
+    "NotFound",
+    "SchedulerError",
+    "Unauthorized",
+]
 
 
 class SchedulerError(Exception):
@@ -26,3 +36,15 @@ class InvalidProblem(SchedulerError):
 
 class NotFound(SchedulerError):
     """An id that does not exist."""
+
+
+class Conflict(SchedulerError):
+    """A stale version (``If-Match``) or a clash with stored data."""
+
+
+class Forbidden(SchedulerError):
+    """The caller is logged in but may not do this."""
+
+
+class Unauthorized(SchedulerError):
+    """No valid login token."""

@@ -1,10 +1,21 @@
-"""A scenario from spreadsheets: venues, films and trucks CSV files -> ``schemas.ScenarioFile``.
+"""A scenario from spreadsheets: venues, films and trucks tables -> ``schemas.ScenarioFile``.
 
-The columns are listed in ``docs/formats.md``. Files are UTF-8 (a BOM is fine), separated by
-commas, or by semicolons when the header has no comma. Header names are trimmed and lower-cased;
-unknown columns (``note``, ``name_en``, ...) are ignored. Rows are numbered as a spreadsheet shows
-them: the header is row 1. Every problem in every file is collected and raised at once as
-``InvalidProblem``, each named ``"<file> row <n> column <column>"``.
+Two steps. Reading turns tables into wire models, a ``Workbook``: ``tables_from_csv`` (CSV text
+or bytes, one per kind), ``tables_from_xlsx`` (one sheet per kind) and, for the command line,
+``scenario_from_csv`` (three files). ``scenario_from_tables`` then puts a workbook and a season
+together and validates the scenario. Any kind may be missing from a read (a service may import
+only venues into its catalogue); a scenario needs all three.
+
+Every reader ends in the same code: a table is a header and its rows, each cell text. XLSX cells
+are turned into the text a CSV file would hold (dates ISO, whole numbers without ``.0``, ``true``
+/ ``false``, times ``HH:MM``). The columns are listed in ``docs/formats.md``. Header names are
+trimmed and lower-cased; unknown columns (``note``, ``name_en``, ...) are ignored. Rows are
+numbered as a spreadsheet shows them: the header is row 1; empty rows are skipped.
+
+Every problem in every table is collected and raised at once as ``InvalidProblem``. A table is
+named by kind (``venues row 17, column lat``) for uploads, by its file name for the command
+line (``venues.csv row 17 column lat``, the form the CLI has always printed). Range checks say
+the value and the allowed range: ``95.2 is outside -90..90``, ``0 must be greater than 0``.
 
 The shared ``moscow_venues.csv`` layout (``name_ru``/``name_en``, no ``audience_seats``) is
 accepted: the name comes from ``name_ru``, seats default to ``DEFAULT_SEATS``, and depot rows
@@ -16,13 +27,17 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from openpyxl import load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -31,16 +46,56 @@ from scheduler.domain import Location
 from scheduler.errors import InvalidProblem
 from scheduler.schemas import FilmModel, ScenarioFile, TruckModel, VenueModel, parse_scenario
 
-__all__ = ["DEFAULT_SEATS", "scenario_from_csv"]
+__all__ = [
+    "DEFAULT_SEATS",
+    "KINDS",
+    "MAX_ROWS",
+    "SHEET_NAMES",
+    "Workbook",
+    "scenario_from_csv",
+    "scenario_from_tables",
+    "tables_from_csv",
+    "tables_from_xlsx",
+]
 
 DEFAULT_SEATS = 200
 """Audience seats for venues in the shared layout, which has no seat column."""
+
+MAX_ROWS = 20_000
+"""Most data rows (empty rows not counted) in one table."""
+
+KINDS = ("venues", "films", "trucks")
+"""The tables, in the order they are read and reported."""
+
+SHEET_NAMES: Mapping[str, str] = {
+    "venues": "venues",
+    "площадки": "venues",
+    "films": "films",
+    "фильмы": "films",
+    "trucks": "trucks",
+    "грузовики": "trucks",
+    "машины": "trucks",
+}
+"""XLSX sheet name (trimmed, case-folded) -> the kind of table it holds."""
 
 Problems = list[tuple[str, str]]
 Cell = Callable[[str], Any]
 """Converts a non-empty cell; raises ``ValueError`` with a message for the user."""
 
 _Model = TypeVar("_Model", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Workbook:
+    """What was read, before it becomes a scenario: the rows of each table as wire models.
+
+    A kind that was not in the import is an empty list.
+    """
+
+    venues: list[VenueModel]
+    films: list[FilmModel]
+    trucks: list[TruckModel]
+
 
 # --- cells ----------------------------------------------------------------------------
 
@@ -55,9 +110,12 @@ def _text(text: str) -> str:
 
 def _number(text: str) -> float:
     try:
-        return float(text.replace(",", "."))
+        value = float(text.replace(",", "."))
     except ValueError:
         raise ValueError(f"'{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"'{text}' is not a number")
+    return value
 
 
 def _integer(text: str) -> int:
@@ -157,71 +215,120 @@ TRUCK_REQUIRED = ("id", "name", "depot_lat", "depot_lon", "screen")
 
 
 @dataclass(frozen=True, slots=True)
-class _Table:
-    """One CSV file: its name for messages, its columns, and its rows by spreadsheet number."""
+class _Place:
+    """How problems in one table are named: ``venues row 17, column lat`` for an upload,
+    ``venues.csv row 17 column lat`` for a file named on the command line."""
 
-    name: str
+    table: str
+    separator: str = ", "
+
+    @classmethod
+    def file(cls, path: Path) -> _Place:
+        return cls(path.name, " ")
+
+    def __call__(self, row: int, column: str = "") -> str:
+        where = f"{self.table} row {row}"
+        return f"{where}{self.separator}column {column}" if column else where
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """One table: how to name its places, its columns, and its rows by spreadsheet number."""
+
+    where: _Place
     columns: frozenset[str]
     rows: tuple[tuple[int, dict[str, str]], ...]
 
-    def where(self, row: int, column: str = "") -> str:
-        place = f"{self.name} row {row}"
-        return f"{place} column {column}" if column else place
+
+class _Unreadable(Exception):
+    """A table that stops making sense part way through, e.g. an unclosed CSV quote."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where, self.message = where, message
 
 
-def _read_text(path: Path, problems: Problems) -> str | None:
+def _header(where: _Place, cells: list[str], what: str, problems: Problems) -> list[str] | None:
+    header = [cell.strip().lower() for cell in cells]
+    named = [column for column in header if column]
+    if not named:
+        problems.append((where.table, f"no header in row 1 of the {what}"))
+        return None
+    for column in sorted({c for c in named if named.count(c) > 1}):
+        problems.append((where(1, column), "the column appears twice"))
+    return header
+
+
+def _table(
+    where: _Place, records: Iterable[list[str]], what: str, problems: Problems
+) -> _Table | None:
+    """A table from its records (lists of cell texts, the header first); on a problem with
+    the whole table record it and return ``None``. Problems in single rows are recorded and
+    the row left out."""
+    lines = iter(records)
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        problems.append((str(path), "no such file"))
-    except UnicodeDecodeError:
-        problems.append((path.name, "not UTF-8 text; save the spreadsheet as 'CSV UTF-8'"))
-    except OSError as exc:
-        problems.append((str(path), f"cannot read: {exc.strerror or exc}"))
-    return None
+        header = _header(where, next(lines, []), what, problems)
+        if header is None:
+            return None
+        rows: list[tuple[int, dict[str, str]]] = []
+        for number, cells in enumerate(lines, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) == MAX_ROWS:
+                problems.append((where.table, f"more than {MAX_ROWS} rows; import it in parts"))
+                return None
+            if len(cells) > len(header):
+                message = f"{len(cells)} cells, but the header has {len(header)} columns"
+                problems.append((where(number), message))
+                continue
+            cleaned = {col: cell.strip() for col, cell in zip(header, cells, strict=False)}
+            rows.append((number, cleaned))
+    except _Unreadable as exc:
+        problems.append((exc.where, exc.message))
+        return None
+    return _Table(where, frozenset(header), tuple(rows))
 
 
-def _records(name: str, text: str, problems: Problems) -> list[list[str]] | None:
+def _csv_records(where: _Place, text: str) -> Iterator[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return list(reader)
+        yield from reader
     except csv.Error as exc:
-        problems.append((f"{name} row {reader.line_num}", f"not valid CSV: {exc}"))
+        raise _Unreadable(where(reader.line_num), f"not valid CSV: {exc}") from None
+
+
+def _decode(where: _Place, data: bytes | str, problems: Problems) -> str | None:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start]
+        message = (
+            f"not UTF-8 text (byte 0x{byte:02x} at position {exc.start}); "
+            "save the spreadsheet as 'CSV UTF-8'"
+        )
+        problems.append((where.table, message))
         return None
 
 
-def _header(name: str, cells: list[str], problems: Problems) -> list[str] | None:
-    header = [cell.strip().lower() for cell in cells]
-    named = [column for column in header if column]
-    if not named:
-        problems.append((name, "empty file: no header row"))
+def _csv_table(where: _Place, data: bytes | str, problems: Problems) -> _Table | None:
+    text = _decode(where, data, problems)
+    if text is None:
         return None
-    for column in sorted({c for c in named if named.count(c) > 1}):
-        problems.append((f"{name} row 1 column {column}", "the column appears twice"))
-    return header
+    return _table(where, _csv_records(where, text), "file", problems)
 
 
-def _read_table(path: Path, problems: Problems) -> _Table | None:
-    """Read a CSV file; on any problem record it and return ``None``."""
-    text = _read_text(path, problems)
-    records = None if text is None else _records(path.name, text, problems)
-    if records is None:
-        return None
-    header = _header(path.name, records[0] if records else [], problems)
-    if header is None:
-        return None
-    rows = []
-    for number, cells in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(header):
-            message = f"{len(cells)} cells, but the header has {len(header)} columns"
-            problems.append((f"{path.name} row {number}", message))
-            continue
-        rows.append((number, {col: cell.strip() for col, cell in zip(header, cells, strict=False)}))
-    return _Table(path.name, frozenset(header), tuple(rows))
+def _read_file(path: Path, problems: Problems) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        problems.append((str(path), "no such file"))
+    except OSError as exc:
+        problems.append((str(path), f"cannot read: {exc.strerror or exc}"))
+    return None
 
 
 def _require(table: _Table, columns: Iterable[str], problems: Problems) -> bool:
@@ -229,6 +336,106 @@ def _require(table: _Table, columns: Iterable[str], problems: Problems) -> bool:
     for column in missing:
         problems.append((table.where(1, column), "missing required column"))
     return not missing
+
+
+# --- XLSX -----------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    """The text a CSV file would hold for an XLSX cell value."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return f"{value.hour:02d}:{value.minute:02d}"
+    if isinstance(value, timedelta):  # a duration cell ([h]:mm), e.g. 25:30
+        minutes = round(value.total_seconds() / 60)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return str(value)
+
+
+def _values(
+    sheet: ReadOnlyWorksheet,
+    *,
+    min_row: int,
+    max_row: int | None = None,
+    max_col: int | None = None,
+) -> Iterator[tuple[object, ...]]:
+    """The cell values of a sheet's rows; missing rows and cells come as ``None``."""
+    # types-openpyxl binds ReadOnlyWorksheet.iter_rows to Worksheet; openpyxl shares it.
+    rows: Iterator[tuple[object, ...]] = sheet.iter_rows(  # type: ignore[misc]
+        min_row=min_row, max_row=max_row, max_col=max_col, values_only=True
+    )
+    return rows
+
+
+def _sheet_records(sheet: ReadOnlyWorksheet) -> list[list[str]]:
+    """Cell texts of a sheet's header and rows, as wide as the header: cells right of the
+    header are ignored. Reading stops at the first data row past ``MAX_ROWS``, which
+    ``_table`` reports."""
+    sheet.reset_dimensions()  # some writers store a wrong size; read what is there
+    header = [_cell_text(value) for value in next(_values(sheet, min_row=1, max_row=1), ())]
+    while header and not header[-1].strip():
+        header.pop()
+    records = [header]
+    if not header:
+        return records
+    data_rows = 0
+    for values in _values(sheet, min_row=2, max_col=len(header)):
+        cells = [_cell_text(value) for value in values]
+        records.append(cells)
+        data_rows += any(cell.strip() for cell in cells)
+        if data_rows > MAX_ROWS:
+            break
+    return records
+
+
+def _not_xlsx(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, zipfile.BadZipFile):
+        reason = "not a ZIP archive (an old .xls, or a CSV file renamed?)"
+    else:
+        reason = str(exc.args[0]) if exc.args else type(exc).__name__
+    return ("file", f"not an XLSX workbook: {reason}")
+
+
+def _xlsx_sheets(data: bytes, problems: Problems) -> dict[str, tuple[str, list[list[str]]]]:
+    """The records of each known sheet, by kind, with the sheet's own name."""
+    found: dict[str, tuple[str, list[list[str]]]] = {}
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # a damaged or foreign file fails in many ways inside openpyxl
+        problems.append(_not_xlsx(exc))
+        return found
+    try:
+        titles = [sheet.title for sheet in book.worksheets]
+        for sheet in book.worksheets:
+            kind = SHEET_NAMES.get(sheet.title.strip().casefold())
+            if kind is None or not isinstance(sheet, ReadOnlyWorksheet):
+                continue
+            if kind in found:
+                message = f"sheets '{found[kind][0]}' and '{sheet.title}' both hold {kind}"
+                problems.append(("file", message))
+                continue
+            found[kind] = (sheet.title, _sheet_records(sheet))
+    except Exception as exc:  # sheets are parsed lazily: damage shows only now
+        problems.append(_not_xlsx(exc))
+        return {}
+    finally:
+        book.close()
+    if not found and not problems:
+        known = ", ".join(SHEET_NAMES)
+        shown = ", ".join(f"'{title}'" for title in titles) or "none"
+        problems.append(("file", f"no sheet named {known}; the sheets are {shown}"))
+    return found
 
 
 # --- rows -----------------------------------------------------------------------------
@@ -242,6 +449,9 @@ class _Row:
     number: int
     values: dict[str, Any]
     bad: set[str]
+
+    def where(self, column: str) -> str:
+        return self.table.where(self.number, column)
 
 
 def _convert(
@@ -260,7 +470,7 @@ def _convert(
             converted.values[column] = convert(text)
         except ValueError as exc:
             converted.bad.add(column)
-            problems.append((table.where(number, column), str(exc)))
+            problems.append((converted.where(column), str(exc)))
     return converted
 
 
@@ -271,9 +481,49 @@ def _column(error: ErrorDetails) -> str:
     return str(loc[0]) if loc else ""
 
 
-def _message(error: ErrorDetails) -> str:
+def _limits(model: type[BaseModel], loc: tuple[int | str, ...]) -> dict[str, Any]:
+    """The ``ge``/``gt``/``le``/``lt`` bounds of the field at ``loc`` (nested models too)."""
+    field = model.model_fields.get(str(loc[0])) if loc else None
+    if field is None:
+        return {}
+    if len(loc) > 1:
+        inner = field.annotation
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return _limits(inner, loc[1:])
+        return {}
+    found: dict[str, Any] = {}
+    for item in field.metadata:
+        for key in ("ge", "gt", "le", "lt"):
+            if (bound := getattr(item, key, None)) is not None:
+                found[key] = bound
+    return found
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_RANGE_WORDS = {
+    "greater_than": ("gt", "must be greater than"),
+    "greater_than_equal": ("ge", "must be at least"),
+    "less_than": ("lt", "must be less than"),
+    "less_than_equal": ("le", "must be at most"),
+}
+
+
+def _message(model: type[BaseModel], error: ErrorDetails) -> str:
     if error["type"] == "missing":
         return "a value is required"
+    if error["type"] in _RANGE_WORDS:
+        limits = _limits(model, error["loc"])
+        value = _show(error["input"])
+        if "ge" in limits and "le" in limits:
+            return f"{value} is outside {_show(limits['ge'])}..{_show(limits['le'])}"
+        key, words = _RANGE_WORDS[error["type"]]
+        bound = error.get("ctx", {}).get(key, limits.get(key))
+        return f"{value} {words} {_show(bound)}"
     return error["msg"].removeprefix("Value error, ")
 
 
@@ -284,7 +534,7 @@ def _validate(model: type[_Model], row: _Row, problems: Problems) -> _Model | No
         for error in exc.errors():
             column = _column(error)
             if column not in row.bad:
-                problems.append((row.table.where(row.number, column), _message(error)))
+                problems.append((row.where(column), _message(model, error)))
         return None
 
 
@@ -298,7 +548,7 @@ def _check_unique_ids(table: _Table, problems: Problems) -> None:
         first.setdefault(item_id, number)
 
 
-# --- the three files ------------------------------------------------------------------
+# --- the three tables -----------------------------------------------------------------
 
 
 def _parse_rows(
@@ -367,6 +617,80 @@ def _check_film_references(venues: _Table, films: _Table, problems: Problems) ->
                 problems.append((venues.where(number, "excluded_film_ids"), message))
 
 
+def _workbook(tables: Mapping[str, _Table | None], problems: Problems) -> Workbook:
+    """Parse the tables that were read; raise ``InvalidProblem`` with every problem so far."""
+    venue_table, film_table = tables.get("venues"), tables.get("films")
+    truck_table = tables.get("trucks")
+    book = Workbook(
+        venues=_venues(venue_table, problems) if venue_table else [],
+        films=_films(film_table, problems) if film_table else [],
+        trucks=_trucks(truck_table, problems) if truck_table else [],
+    )
+    if venue_table and film_table:
+        _check_film_references(venue_table, film_table, problems)
+    if problems:
+        raise InvalidProblem(problems)
+    return book
+
+
+# --- public ---------------------------------------------------------------------------
+
+
+def tables_from_csv(
+    *,
+    venues: bytes | str | None = None,
+    films: bytes | str | None = None,
+    trucks: bytes | str | None = None,
+) -> Workbook:
+    """Read the CSV tables given (bytes: UTF-8, a BOM is fine; commas, or semicolons when
+    the header has no comma); a table not given is an empty list. Raise ``InvalidProblem``
+    naming every bad cell, e.g. ``venues row 17, column lat``."""
+    problems: Problems = []
+    sources = {"venues": venues, "films": films, "trucks": trucks}
+    tables = {
+        kind: _csv_table(_Place(kind), data, problems)
+        for kind, data in sources.items()
+        if data is not None
+    }
+    return _workbook(tables, problems)
+
+
+def tables_from_xlsx(data: bytes) -> Workbook:
+    """Read an XLSX workbook with one sheet per kind, named ``venues``, ``films``, ``trucks``
+    (any case; or ``площадки``, ``фильмы``, ``грузовики`` / ``машины``); a sheet that is not
+    there is an empty list, other sheets are ignored. Raise ``InvalidProblem`` naming every
+    bad cell (``venues row 17, column lat``), or ``file`` when it is not a workbook or has
+    none of those sheets."""
+    problems: Problems = []
+    sheets = _xlsx_sheets(data, problems)
+    tables = {
+        kind: _table(_Place(kind), records, f"sheet '{title}'", problems)
+        for kind, (title, records) in sheets.items()
+    }
+    return _workbook(tables, problems)
+
+
+def scenario_from_tables(
+    book: Workbook, *, start: date, end: date, name: str = "imported"
+) -> ScenarioFile:
+    """Put the tables and a season together into a validated scenario; raise
+    ``InvalidProblem`` when a kind is empty or the scenario is invalid."""
+    empty = [kind for kind in KINDS if not getattr(book, kind)]
+    if empty:
+        raise InvalidProblem(
+            [(kind, f"no {kind}: a scenario needs at least one") for kind in empty]
+        )
+    return parse_scenario(
+        {
+            "name": name,
+            "season": {"start": start, "end": end},
+            "venues": book.venues,
+            "films": book.films,
+            "trucks": book.trucks,
+        }
+    )
+
+
 def scenario_from_csv(
     venues_csv: Path,
     films_csv: Path,
@@ -377,23 +701,11 @@ def scenario_from_csv(
     name: str = "imported",
 ) -> ScenarioFile:
     """Build and validate a scenario from three CSV files; raise ``InvalidProblem`` on any
-    problem, naming the file, row and column."""
+    problem, naming the file, row and column (``venues.csv row 7 column lat``)."""
     problems: Problems = []
-    tables = [_read_table(path, problems) for path in (venues_csv, films_csv, trucks_csv)]
-    venue_table, film_table, truck_table = tables
-    venues = _venues(venue_table, problems) if venue_table else []
-    films = _films(film_table, problems) if film_table else []
-    trucks = _trucks(truck_table, problems) if truck_table else []
-    if venue_table and film_table:
-        _check_film_references(venue_table, film_table, problems)
-    if problems:
-        raise InvalidProblem(problems)
-    return parse_scenario(
-        {
-            "name": name,
-            "season": {"start": start, "end": end},
-            "venues": venues,
-            "films": films,
-            "trucks": trucks,
-        }
-    )
+    tables: dict[str, _Table | None] = {}
+    for kind, path in zip(KINDS, (venues_csv, films_csv, trucks_csv), strict=True):
+        data = _read_file(path, problems)
+        tables[kind] = None if data is None else _csv_table(_Place.file(path), data, problems)
+    book = _workbook(tables, problems)
+    return scenario_from_tables(book, start=start, end=end, name=name)

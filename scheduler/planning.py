@@ -1,4 +1,6 @@
-"""Use cases shared by the CLI, the API and workers: plan a season, check a plan, run the
+"""Use cases shared by the CLI, the API and workers: plan a season (around pins, with
+progress and a stop signal), check a plan, edit a plan by hand with the validator's verdict
+(``move_stop``, ``swap_film`` from ``editing``; ``retime_route`` from the solver), run the
 public routing benchmarks."""
 
 from __future__ import annotations
@@ -10,18 +12,24 @@ from pathlib import Path
 from scheduler.bench.instances import Kind
 from scheduler.bench.run import BenchRow, mean_gap, run_benchmark, write_csv
 from scheduler.checks import Violation, verify
-from scheduler.domain import Plan, Problem
-from scheduler.solver import SolveParams, solve
+from scheduler.domain import Pins, Plan, Problem
+from scheduler.editing import EditOutcome, move_stop, swap_film
+from scheduler.solver import SolveParams, SolveProgress, retime_route, solve
 from scheduler.travel import OfflineTravelTimes, TravelTimes
 
 __all__ = [
     "BenchOutcome",
     "BenchRow",
+    "EditOutcome",
     "PlanOutcome",
+    "SolveProgress",
     "benchmark",
     "check_plan",
     "default_travel",
+    "move_stop",
     "plan_problem",
+    "retime_route",
+    "swap_film",
 ]
 
 
@@ -42,11 +50,20 @@ def plan_problem(
     problem: Problem,
     time_limit_s: float = 30.0,
     travel: TravelTimes | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[SolveProgress], None] | None = None,
+    *,
+    pins: Pins | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PlanOutcome:
-    """Plan a season and re-check the plan with the independent validator."""
+    """Plan a season and re-check the plan with the independent validator.
+
+    ``pins`` are kept exactly and planned around; ``should_stop()`` is asked before each
+    planning window and ends planning early with a valid plan (see ``solver.solve``);
+    ``progress`` gets a ``SolveProgress`` after each window.
+    """
     travel = travel or default_travel()
-    plan = solve(problem, travel, SolveParams(time_limit_s=time_limit_s), progress)
+    params = SolveParams(time_limit_s=time_limit_s)
+    plan = solve(problem, travel, params, progress, pins=pins, should_stop=should_stop)
     return PlanOutcome(plan, verify(problem, plan, travel))
 
 

@@ -1,15 +1,28 @@
-"""Importing a scenario from venues, films and trucks CSV files."""
+"""Importing a scenario from venues, films and trucks tables: CSV files, CSV uploads, XLSX."""
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time
 from pathlib import Path
 
+import openpyxl
 import pytest
 
+from scheduler import importing
 from scheduler.domain import DayWindow, ScreenType
 from scheduler.errors import InvalidProblem
-from scheduler.importing import DEFAULT_SEATS, scenario_from_csv
+from scheduler.importing import (
+    DEFAULT_SEATS,
+    MAX_ROWS,
+    Workbook,
+    scenario_from_csv,
+    scenario_from_tables,
+    tables_from_csv,
+    tables_from_xlsx,
+)
 from scheduler.schemas import ScenarioFile, problem_from_scenario
 
 DATA = Path(__file__).resolve().parents[1] / "scheduler" / "data"
@@ -167,3 +180,242 @@ def test_season_errors_come_from_the_schema(tmp_path: Path) -> None:
             start=END,
             end=START,
         )
+
+
+# --- uploads: CSV bytes and XLSX workbooks ----------------------------------------------
+
+Rows = list[list[object]]
+Sheets = Mapping[str, Sequence[Sequence[object]]]
+
+
+def _xlsx(sheets: Sheets) -> bytes:
+    """An XLSX workbook built in memory, one sheet per entry, rows appended from row 1."""
+    book = openpyxl.Workbook()
+    for sheet in list(book.worksheets):
+        book.remove(sheet)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cells(text: str) -> list[list[str]]:
+    """The rows of a CSV text, every cell a string (as a sheet typed in as text)."""
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _upload_problems(data: bytes) -> list[tuple[str, str]]:
+    with pytest.raises(InvalidProblem) as caught:
+        tables_from_xlsx(data)
+    return caught.value.problems
+
+
+VENUE_HEADER: list[object] = ["id", "name", "okrug", "lat", "lon", "audience_seats"]
+
+
+def _venue_row(number: int, lat: object = 55.75) -> list[object]:
+    return [f"v{number}", f"Venue {number}", "ЦАО", lat, 37.6, 200]
+
+
+def test_xlsx_gives_the_same_scenario_as_csv_files(tmp_path: Path) -> None:
+    """Three sheets of text cells make the scenario the three CSV files make."""
+    _write(tmp_path)
+    files = (tmp_path / "venues.csv", tmp_path / "films.csv", tmp_path / "trucks.csv")
+    from_files = scenario_from_csv(*files, start=START, end=END, name="test")
+    data = _xlsx({"venues": _cells(VENUES), "films": _cells(FILMS), "trucks": _cells(TRUCKS)})
+    book = tables_from_xlsx(data)
+    assert scenario_from_tables(book, start=START, end=END, name="test") == from_files
+    uploaded = tables_from_csv(venues=VENUES.encode(), films=FILMS, trucks=TRUCKS.encode())
+    assert uploaded == book
+
+
+def test_xlsx_typed_cells_read_as_their_text() -> None:
+    """Numbers, dates, datetimes, booleans and times read as a CSV file would write them."""
+    venues: Rows = [
+        [*VENUE_HEADER, "priority", "allowed_dates", "residential", "inside_ttk"],
+        ["gorky", "Парк Горького", "ЦАО", 55.736, 37.6057, 250.0, 1.5, date(2026, 7, 2), False, 1],
+        ["park", "Park", "ВАО", 55.7354, 37.8075, 300, 2, datetime(2026, 7, 4), True, None],
+    ]
+    films: Rows = [
+        ["id", "title", "runtime_min", "rating", "licence_end", "festival_exempt", "certificate"],
+        ["brat", "Брат", 99.0, "18+", datetime(2026, 7, 3), False, 1234],
+        ["noon", "Полдень", 84, "0+", None, True, time(12, 0)],
+    ]
+    trucks: Rows = [
+        ["id", "name", "depot_lat", "depot_lon", "screen", "setup_min", "has_ttk_pass"],
+        ["t1", "LED 1", 55.4303, 37.2725, "led", 45.0, True],
+    ]
+    book = tables_from_xlsx(_xlsx({"venues": venues, "films": films, "trucks": trucks}))
+    gorky, park = book.venues
+    assert (gorky.lat, gorky.audience_seats, gorky.priority) == (55.736, 250, 1.5)
+    assert gorky.allowed_dates == [date(2026, 7, 2)] and not gorky.residential
+    assert gorky.inside_ttk and not park.inside_ttk  # 1 reads as true; empty: from the polygon
+    assert park.allowed_dates == [date(2026, 7, 4)] and park.priority == 2.0
+    brat, noon = book.films
+    assert brat.runtime_min == 99 and brat.licence_end == date(2026, 7, 3)
+    assert brat.certificate == "1234" and not brat.festival_exempt
+    assert noon.festival_exempt and noon.certificate == "12:00"
+    [truck] = book.trucks
+    assert truck.setup_min == 45 and truck.has_ttk_pass
+
+
+def test_xlsx_bad_latitude_on_row_17_names_table_row_and_column() -> None:
+    """A latitude out of range is one problem, in words: table, row, column, value, range.
+
+    Row 9 is left empty: rows are counted as the spreadsheet shows them, empty ones too.
+    """
+    rows: Rows = [VENUE_HEADER, *(_venue_row(n) for n in range(2, 17))]
+    rows[8] = []
+    rows.append(_venue_row(17, lat=95.2))
+    with pytest.raises(InvalidProblem) as caught:
+        tables_from_xlsx(_xlsx({"venues": rows}))
+    assert str(caught.value) == "venues row 17, column lat: 95.2 is outside -90..90"
+
+
+def test_xlsx_every_error_on_every_sheet_is_reported() -> None:
+    """Problems on several sheets and rows are all reported at once, in sheet order."""
+    venues: Rows = [VENUE_HEADER, _venue_row(2, lat="north"), _venue_row(3), _venue_row(4, lat=-91)]
+    films: Rows = [
+        ["id", "title", "runtime_min", "rating"],
+        ["a", "A", 0, "0+"],
+        ["b", "B", 90, "21+"],
+    ]
+    trucks: Rows = [
+        ["id", "name", "depot_lat", "depot_lon", "screen"],
+        ["t1", "T1", 55.43, 37.27, "laser"],
+    ]
+    problems = _upload_problems(_xlsx({"venues": venues, "films": films, "trucks": trucks}))
+    assert problems[:3] == [
+        ("venues row 2, column lat", "'north' is not a number"),
+        ("venues row 4, column lat", "-91 is outside -90..90"),
+        ("films row 2, column runtime_min", "0 must be greater than 0"),
+    ]
+    assert [where for where, _ in problems[3:]] == [
+        "films row 3, column rating",
+        "trucks row 2, column screen",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("lon", "200", "200 is outside -180..180"),
+        ("audience_seats", "0", "0 must be greater than 0"),
+        ("audience_seats", "100001", "100001 must be at most 100000"),
+        ("priority", "0", "0 must be greater than 0"),
+        ("priority", "100.5", "100.5 must be at most 100"),
+        ("max_visits", "-1", "-1 must be at least 0"),
+    ],
+)
+def test_range_messages_say_the_value_and_the_range(column: str, value: str, message: str) -> None:
+    """Range checks name the value and the allowed bound instead of pydantic's wording."""
+    header = ["id", "name", "okrug", "lat", "lon", "audience_seats", "priority", "max_visits"]
+    row = dict(zip(header, ["v", "V", "ЦАО", "55.75", "37.6", "200", "1", "1"], strict=True))
+    row[column] = value
+    table = ",".join(header) + "\n" + ",".join(row.values()) + "\n"
+    with pytest.raises(InvalidProblem) as caught:
+        tables_from_csv(venues=table)
+    assert caught.value.problems == [(f"venues row 2, column {column}", message)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x00\x01 not a zip at all", VENUES.encode(), b""],
+    ids=["random bytes", "a CSV renamed", "empty"],
+)
+def test_not_an_xlsx_workbook(data: bytes) -> None:
+    """Bytes that are no XLSX workbook give one problem on the file, not a traceback."""
+    [(where, message)] = _upload_problems(data)
+    assert where == "file" and message.startswith("not an XLSX workbook: ")
+
+
+def test_xlsx_russian_sheet_names() -> None:
+    """Sheets named площадки, фильмы and машины (any case) are read as their kinds."""
+    sheets = {"Площадки": _cells(VENUES), "ФИЛЬМЫ": _cells(FILMS), " Машины ": _cells(TRUCKS)}
+    book = tables_from_xlsx(_xlsx(sheets))
+    assert (len(book.venues), len(book.films), len(book.trucks)) == (2, 2, 2)
+    trucks = tables_from_xlsx(_xlsx({"Грузовики": _cells(TRUCKS)})).trucks
+    assert [truck.id for truck in trucks] == ["t1", "t2"]
+
+
+def test_xlsx_only_venues() -> None:
+    """A workbook of venues alone reads; excluded films are not checked without films;
+    other sheets are ignored; a scenario still needs all three kinds."""
+    book = tables_from_xlsx(_xlsx({"Notes": [["anything"]], "Venues": _cells(VENUES)}))
+    assert [venue.id for venue in book.venues] == ["gorky", "kuskovo"]
+    assert book.films == [] and book.trucks == []
+    with pytest.raises(InvalidProblem) as caught:
+        scenario_from_tables(book, start=START, end=END)
+    assert [where for where, _ in caught.value.problems] == ["films", "trucks"]
+
+
+def test_excluded_films_are_checked_when_films_come_along() -> None:
+    """An excluded film id must exist when the films are in the same import."""
+    venues = VENUES.replace(",brat\n", ",brad\n")
+    assert len(tables_from_csv(venues=venues).venues) == 2
+    with pytest.raises(InvalidProblem) as caught:
+        tables_from_csv(venues=venues, films=FILMS)
+    assert str(caught.value) == "venues row 2, column excluded_film_ids: unknown film id 'brad'"
+
+
+def test_xlsx_sheet_problems() -> None:
+    """An empty sheet, two sheets of one kind, or no known sheet at all are named problems."""
+    empty = _upload_problems(_xlsx({"venues": _cells(VENUES), "Trucks": []}))
+    assert empty == [("trucks", "no header in row 1 of the sheet 'Trucks'")]
+    twice = _upload_problems(_xlsx({"trucks": _cells(TRUCKS), "машины": _cells(TRUCKS)}))
+    assert twice == [("file", "sheets 'trucks' and 'машины' both hold trucks")]
+    [(where, message)] = _upload_problems(_xlsx({"Sheet1": _cells(VENUES)}))
+    assert where == "file" and "'Sheet1'" in message
+
+
+def test_csv_bytes_with_bom_and_semicolons() -> None:
+    """UTF-8 bytes with a BOM, separated by semicolons, read like plain comma CSV."""
+    films = ("\ufeff" + FILMS.replace(",", ";")).encode("utf-8")
+    trucks = ("\ufeff" + TRUCKS.replace(",", ";")).encode("utf-8")
+    book = tables_from_csv(films=films, trucks=trucks)
+    assert book == tables_from_csv(films=FILMS.encode(), trucks=TRUCKS.encode())
+    assert book.films[0].title == "Брат" and book.venues == []
+
+
+def test_csv_bytes_not_utf8() -> None:
+    """A table saved in Windows-1251 is refused with a problem naming the table."""
+    with pytest.raises(InvalidProblem) as caught:
+        tables_from_csv(venues=VENUES.encode(), films=FILMS.encode("cp1251"))
+    [(where, message)] = caught.value.problems
+    assert where == "films" and "not UTF-8" in message
+
+
+def test_too_many_rows() -> None:
+    """A table over MAX_ROWS data rows is refused as a whole; empty rows do not count."""
+    header = "id,title,runtime_min,rating\n"
+    rows = "".join(f"f{i},F,90,0+\n\n" for i in range(MAX_ROWS))
+    assert len(tables_from_csv(films=header + rows).films) == MAX_ROWS
+    with pytest.raises(InvalidProblem) as caught:
+        tables_from_csv(films=header + rows + "extra,F,90,0+\n")
+    assert caught.value.problems == [("films", f"more than {MAX_ROWS} rows; import it in parts")]
+
+
+def test_too_many_rows_in_a_sheet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row limit holds for XLSX sheets too (lowered here to keep the workbook small)."""
+    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    rows: Rows = [VENUE_HEADER, *(_venue_row(n) for n in range(2, 6))]
+    assert _upload_problems(_xlsx({"venues": rows})) == [
+        ("venues", "more than 3 rows; import it in parts")
+    ]
+    assert len(tables_from_xlsx(_xlsx({"venues": rows[:4]})).venues) == 3
+
+
+def test_a_scenario_needs_every_kind() -> None:
+    """An empty workbook names each missing kind."""
+    with pytest.raises(InvalidProblem) as caught:
+        scenario_from_tables(Workbook([], [], []), start=START, end=END)
+    assert [where for where, _ in caught.value.problems] == ["venues", "films", "trucks"]
+
+
+def test_files_keep_their_names_in_messages(tmp_path: Path) -> None:
+    """Files named on the command line keep the file name form: ``venues.csv row 3 column lat``."""
+    _write(tmp_path, venues=VENUES.replace("55.7354", "95.2"))
+    assert _problems(tmp_path) == [("venues.csv row 3 column lat", "95.2 is outside -90..90")]

@@ -93,8 +93,10 @@ NOT_SOLVER = [path for path in MODULES if path not in SOLVER]
 EDGES = [
     path
     for path in MODULES
-    if path in {PACKAGE / "cli.py", PACKAGE / "app.py"}
+    if path in {PACKAGE / "cli.py", PACKAGE / "app.py", PACKAGE / "serve.py"}
     or path.is_relative_to(PACKAGE / "api")
+    or path.is_relative_to(PACKAGE / "jobs")
+    or path.is_relative_to(PACKAGE / "db")
     or path.is_relative_to(PACKAGE / "web")
 ]
 
@@ -127,3 +129,21 @@ def test_edges_go_through_planning(path: Path) -> None:
 def test_cli_uses_planning() -> None:
     """``cli.py`` reaches the solver through ``scheduler.planning``."""
     assert "scheduler.planning" in imports(PACKAGE / "cli.py")
+
+
+HTTP = {"fastapi", "starlette", "uvicorn"}
+NO_HTTP = [
+    path
+    for path in MODULES
+    if path.is_relative_to(PACKAGE / "db")
+    or path.is_relative_to(PACKAGE / "solver")
+    or path.is_relative_to(PACKAGE / "jobs")
+    or path.name in {"domain.py", "planning.py", "checks.py", "exports.py", "importing.py"}
+]
+
+
+@pytest.mark.parametrize("path", NO_HTTP, ids=relative)
+def test_inner_layers_know_nothing_of_http(path: Path) -> None:
+    """The database layer, the engine, the jobs and the exports never import the web
+    framework: HTTP lives in ``api/`` and ``app.py`` only."""
+    assert not any(top_level(name) in HTTP for name in imports(path))

@@ -25,6 +25,7 @@ __all__ = [
     "CoreVisit",
     "core_objective",
     "core_violations",
+    "route_violations",
     "solve_core",
 ]
 
@@ -124,7 +125,7 @@ def core_violations(problem: CoreProblem, solution: CoreSolution) -> list[str]:
     problems: list[str] = []
     seen: dict[int, int] = {}
     for v, route in enumerate(solution.routes):
-        problems.extend(_route_violations(problem, v, route))
+        problems.extend(route_violations(problem, v, route))
         for i, _ in route:
             group = problem.visits[i].group
             key = group if group >= 0 else -1 - i
@@ -137,9 +138,8 @@ def core_violations(problem: CoreProblem, solution: CoreSolution) -> list[str]:
     return problems
 
 
-def _route_violations(
-    problem: CoreProblem, v: int, route: tuple[tuple[int, int], ...]
-) -> list[str]:
+def route_violations(problem: CoreProblem, v: int, route: tuple[tuple[int, int], ...]) -> list[str]:
+    """Everything wrong with vehicle ``v`` making ``route`` (visit, service start) in order."""
     if not route:
         return []
     vehicle = problem.vehicles[v]

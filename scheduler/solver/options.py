@@ -3,7 +3,9 @@ windows and values, conservative travel between them, and the driver's rest rule
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,12 +14,14 @@ import numpy as np
 from scheduler.domain import (
     Film,
     Problem,
+    Stop,
     Venue,
     truck_available_on,
     venue_open_on,
 )
 from scheduler.scoring import visit_value
 from scheduler.solver.matrix import TravelMatrix, hours_touched
+from scheduler.solver.pins import TruckDay, local_midnight, minutes_after
 from scheduler.solver.routing import Option, Vehicle, WindowModel
 from scheduler.solver.state import SeasonState
 from scheduler.solver.windows import (
@@ -38,18 +42,22 @@ def build_window(
     state: SeasonState,
     days: tuple[date, ...],
     venues_per_vehicle: int = 0,
+    pinned: Mapping[TruckDay, Sequence[Stop]] | None = None,
+    closed: Collection[TruckDay] = (),
 ) -> WindowModel:
     """The routing model of one window (plain data).
 
     ``venues_per_vehicle`` > 0 keeps only that many candidate venues per vehicle, the most
     valuable first: a window's vehicles visit one to three venues each, so a large season
-    needs only a fraction of its venues in each window's model.
+    needs only a fraction of its venues in each window's model. ``pinned`` stops become
+    visits of their truck-day at their own times, which the router keeps; ``closed``
+    truck-days (pinned whole) are left out.
     """
     vehicles = tuple(
         Vehicle(truck, day, j)
         for j, day in enumerate(days)
         for truck in problem.trucks
-        if truck_available_on(truck, day)
+        if truck_available_on(truck, day) and (truck.id, day) not in closed
     )
     bonus = _okrug_bonus(problem, state)
     fleet = _Fleet.of(problem, vehicles)
@@ -58,7 +66,9 @@ def build_window(
     if venues_per_vehicle > 0 and len(per_venue) > venues_per_vehicle * len(vehicles):
         per_venue.sort(key=lambda found: -max(o.value for o in found))
         per_venue = per_venue[: venues_per_vehicle * len(vehicles)]
-    options = tuple(option for found in per_venue for option in found)
+    options = tuple(option for found in per_venue for option in found) + _pinned_options(
+        problem, vehicles, pinned or {}
+    )
     travel = _window_travel(matrix, vehicles, options)
     forbidden, extra = _driver_rest_arcs(problem, vehicles, options, travel)
     return WindowModel(
@@ -69,6 +79,36 @@ def build_window(
         forbidden=forbidden,
         extra_transit_min=extra,
     )
+
+
+def _pinned_options(
+    problem: Problem, vehicles: tuple[Vehicle, ...], pinned: Mapping[TruckDay, Sequence[Stop]]
+) -> tuple[Option, ...]:
+    """One option per pinned stop, on its vehicle, at its own minutes (the arrival rounded
+    down, the departure up)."""
+    options = []
+    for v, vehicle in enumerate(vehicles):
+        truck = vehicle.truck
+        midnight = local_midnight(vehicle.day, problem.rules.timezone)
+        for stop in pinned.get((truck.id, vehicle.day), ()):
+            arrive = math.floor(minutes_after(midnight, stop.arrival))
+            leave = math.ceil(minutes_after(midnight, stop.departure))
+            at = vehicle.day_index * 1440 + arrive
+            options.append(
+                Option(
+                    venue=problem.venue(stop.venue_id),
+                    vehicle_ids=(v,),
+                    slots=0,
+                    slot_min=0,
+                    service_min=leave - arrive,
+                    setup_min=truck.setup_min,
+                    teardown_min=truck.teardown_min,
+                    arrival=((at, at),),
+                    value=0.0,
+                    pinned=stop,
+                )
+            )
+    return tuple(options)
 
 
 def _window_travel(

@@ -4,6 +4,7 @@ would look at them, with the numbers that blocked it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from itertools import pairwise
 
@@ -43,13 +44,38 @@ def _hours(minutes: float) -> str:
 
 
 def explain_unserved(
-    problem: Problem, matrix: TravelMatrix, routes: Iterable[Route]
+    problem: Problem,
+    matrix: TravelMatrix,
+    routes: Iterable[Route],
+    not_planned_from: date | None = None,
 ) -> tuple[Unserved, ...]:
-    """An ``Unserved`` entry, with a reason, for every venue no route visits."""
+    """An ``Unserved`` entry, with a reason, for every venue no route visits.
+
+    ``not_planned_from``: planning stopped before this day. A venue that only lacked a free
+    truck, and that a truck could have reached on a day left unplanned, is ``NOT_PLANNED``.
+    """
     served = {stop.venue_id for route in routes for stop in route.stops}
-    return tuple(
-        _explain(problem, matrix, venue) for venue in problem.venues if venue.id not in served
-    )
+    later = None
+    if not_planned_from is not None:
+        later = replace(problem, days=tuple(d for d in problem.days if d >= not_planned_from))
+    found = []
+    for venue in problem.venues:
+        if venue.id in served:
+            continue
+        entry = _explain(problem, matrix, venue)
+        if (
+            later is not None
+            and not_planned_from is not None
+            and entry.reason is UnservedReason.TRUCKS_BUSY
+            and _explain(later, matrix, venue).reason is UnservedReason.TRUCKS_BUSY
+        ):
+            entry = Unserved(
+                venue.id,
+                UnservedReason.NOT_PLANNED,
+                f"planning was stopped before {not_planned_from.isoformat()}",
+            )
+        found.append(entry)
+    return tuple(found)
 
 
 def _explain(problem: Problem, matrix: TravelMatrix, venue: Venue) -> Unserved:

@@ -15,10 +15,25 @@ from datetime import date
 
 import numpy as np
 
-from scheduler.domain import Truck, Venue
-from scheduler.solver.core import CoreProblem, CoreVehicle, CoreVisit, solve_core
+from scheduler.domain import Stop, Truck, Venue
+from scheduler.solver.core import (
+    CoreProblem,
+    CoreVehicle,
+    CoreVisit,
+    route_violations,
+    solve_core,
+)
 
-__all__ = ["Option", "RoutedStop", "RoutedVehicle", "Vehicle", "WindowModel", "route_window"]
+__all__ = [
+    "Option",
+    "RoutedStop",
+    "RoutedVehicle",
+    "Vehicle",
+    "WindowModel",
+    "misfit_pins",
+    "pins_made",
+    "route_window",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +60,9 @@ class Option:
     arrival: tuple[tuple[int, int], ...]
     """Allowed arrival minutes from the window's first midnight (sorted, disjoint)."""
     value: float
+    pinned: Stop | None = None
+    """A pinned stop: on its one vehicle, at its own arrival minute, with no slots (its
+    screenings are kept as they are); the router is made to keep it (``core_problem``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +116,22 @@ def core_problem(model: WindowModel) -> CoreProblem:
     horizon = (max(v.day_index for v in model.vehicles) + 2) * 1440
     duration = np.ceil(model.travel_min).astype(np.int64) + model.extra_transit_min
     duration[model.forbidden] = horizon * 4
-    venue_group: dict[str, int] = {}
+    venue_group: dict[str | int, int] = {}
+    # A pinned stop is optional to the core, so the search still starts from an empty plan
+    # (which plans far better than an insertion heuristic), but leaving it out costs more
+    # than every other visit and any route's travel together: the search puts it in first.
+    longest = float(np.ceil(model.travel_min).max(initial=0.0)) * model.travel_cost_per_min
+    pin_value = 10.0 * (sum(o.value for o in model.options) + len(duration) * longest) + 1e4
     visits = tuple(
         CoreVisit(
             service=o.service_min,
             windows=o.arrival,
-            value=o.value,
-            group=venue_group.setdefault(o.venue.id, len(venue_group)),
+            value=o.value if o.pinned is None else pin_value,
+            # a pinned stop is its own group: the router may not swap it for another option
+            group=venue_group.setdefault(o.venue.id if o.pinned is None else i, len(venue_group)),
             vehicles=None if o.vehicle_ids == everyone else o.vehicle_ids,
         )
-        for o in model.options
+        for i, o in enumerate(model.options)
     )
     vehicles = tuple(
         CoreVehicle(
@@ -126,3 +150,24 @@ def core_problem(model: WindowModel) -> CoreProblem:
 def _shift(vehicle: Vehicle) -> tuple[int, int]:
     base = vehicle.day_index * 1440
     return base + vehicle.truck.shift.start_min, base + vehicle.truck.shift.end_min
+
+
+def misfit_pins(model: WindowModel) -> set[int]:
+    """Vehicles whose pinned stops alone already break the router's model (its conservative
+    drives, the shift, the driver's rest rule): the router could not plan them."""
+    core = core_problem(model)
+    pinned: dict[int, list[tuple[int, int]]] = {}
+    for i, option in enumerate(model.options):
+        if option.pinned is not None:
+            pinned.setdefault(option.vehicle_ids[0], []).append((i, option.arrival[0][0]))
+    return {
+        v
+        for v, route in pinned.items()
+        if route_violations(core, v, tuple(sorted(route, key=lambda visit: visit[1])))
+    }
+
+
+def pins_made(model: WindowModel, routed: list[RoutedVehicle]) -> bool:
+    """True when every pinned stop of the model is on a routed vehicle."""
+    made = sum(1 for vehicle in routed for stop in vehicle.stops if stop.option.pinned)
+    return made == sum(1 for option in model.options if option.pinned is not None)

@@ -1,20 +1,26 @@
 """From routed vehicles and chosen films to routes with exact times: drives timed with the
-travel provider at their real departure, declared breaks where a drive needs one."""
+travel provider at their real departure, declared breaks where a drive needs one.
+
+``timed_route`` (depot departure, breaks and depot return around stops whose times are set)
+is the one place that rule lives: the season planner, pinned truck-days and hand edits
+(``retime.retime_route``) all go through it."""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from scheduler.domain import Break, Film, Problem, Route, Screening, Stop
+from scheduler.domain import Break, Film, Location, Problem, Route, Screening, Stop, Truck
+from scheduler.solver.matrix import TravelMatrix
+from scheduler.solver.pins import local_midnight
 from scheduler.solver.programme import Slot
-from scheduler.solver.routing import RoutedStop, RoutedVehicle, Vehicle, WindowModel
+from scheduler.solver.routing import RoutedStop, RoutedVehicle, WindowModel
 from scheduler.travel import TravelTimes
 
-__all__ = ["routes_of", "slots_of"]
+__all__ = ["RestRule", "pinned_route", "routes_of", "slots_of", "timed_route"]
 
 
 def slots_of(
@@ -82,10 +88,6 @@ def _room_after(problem: Problem, model: WindowModel, vehicle: RoutedVehicle, po
     return max(0, min(limits) - end)
 
 
-def _midnight(day: date, timezone: str) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone))
-
-
 def routes_of(
     problem: Problem,
     travel: TravelTimes,
@@ -94,25 +96,28 @@ def routes_of(
     slots: list[tuple[Slot, int]],
     films: dict[tuple[int, int], Film],
 ) -> list[Route]:
-    """Routes with exact times; a stop that got no film is left out."""
+    """Routes with exact times; a stop that got no film is left out, a pinned stop is kept
+    exactly as it was pinned."""
     tz = problem.rules.timezone
     by_stop: dict[int, list[Screening]] = defaultdict(list)
     for slot, number in slots:
         film = films.get(slot.key)
         if film is not None:
-            start = _midnight(slot.day, tz) + timedelta(minutes=slot.start_min)
+            start = local_midnight(slot.day, tz) + timedelta(minutes=slot.start_min)
             end = start + timedelta(minutes=film.runtime_min)
             by_stop[number].append(Screening(film.id, start, end))
     routes = []
     number = 0
     for vehicle in routed:
         kept: list[tuple[RoutedStop, Stop]] = []
-        midnight = _midnight(vehicle.vehicle.day, tz)
+        midnight = local_midnight(vehicle.vehicle.day, tz)
         offset = vehicle.vehicle.day_index * 1440
         for stop in vehicle.stops:
             screenings = tuple(by_stop.get(number, []))
             number += 1
-            if screenings:
+            if stop.option.pinned is not None:
+                kept.append((stop, stop.option.pinned))
+            elif screenings:
                 arrival = midnight + timedelta(minutes=stop.arrival_min - offset)
                 departure = screenings[-1].end + timedelta(
                     minutes=vehicle.vehicle.truck.teardown_min
@@ -120,26 +125,46 @@ def routes_of(
                 kept.append((stop, Stop(stop.option.venue.id, arrival, departure, screenings)))
         if kept:
             first_leg = float(model.travel_min[vehicle.node, kept[0][0].node])
-            routes.append(_route(problem, travel, vehicle.vehicle, first_leg, kept))
+            truck, day = vehicle.vehicle.truck, vehicle.vehicle.day
+            venues = [routed.option.venue.location for routed, _ in kept]
+            stops = [stop for _, stop in kept]
+            routes.append(timed_route(problem, travel, truck, day, venues, stops, first_leg))
     return routes
 
 
-def _route(
+def pinned_route(
     problem: Problem,
     travel: TravelTimes,
-    vehicle: Vehicle,
-    first_leg_min: float,
-    kept: list[tuple[RoutedStop, Stop]],
+    matrix: TravelMatrix,
+    truck: Truck,
+    day: date,
+    stops: Sequence[Stop],
 ) -> Route:
-    """Exact drive times around fixed stops, with a break in any drive that needs one.
+    """A truck-day with only its pinned stops, kept exactly, and the drives, breaks and
+    depot times around them."""
+    venues = [problem.venue(stop.venue_id).location for stop in stops]
+    first_leg = float(matrix.between([truck.depot], venues[:1])[0, 0])
+    return timed_route(problem, travel, truck, day, venues, stops, first_leg)
 
-    ``first_leg_min`` is the router's conservative drive to the first stop.
+
+def timed_route(
+    problem: Problem,
+    travel: TravelTimes,
+    truck: Truck,
+    day: date,
+    venues: Sequence[Location],
+    stops: Sequence[Stop],
+    first_leg_min: float,
+) -> Route:
+    """The route of a truck-day around stops whose times are fixed: the depot departure
+    (as late as the first arrival allows), exact drives, a declared break in any drive that
+    needs one, and the depot return.
+
+    ``venues`` are the stops' locations; ``first_leg_min`` is a conservative drive to the
+    first stop (used when the drive at the exact departure would not fit).
     """
-    truck = vehicle.truck
-    stops = [stop for _, stop in kept]
-    venues = [routed.option.venue.location for routed, _ in kept]
     places = [truck.depot, *venues, truck.depot]
-    rest = _RestRule.of(problem)
+    rest = RestRule.of(problem)
     first_break = rest.needs_break(0, first_leg_min, truck.setup_min)
     pause = timedelta(minutes=problem.rules.break_min if first_break else 0)
     arrival = stops[0].arrival
@@ -161,11 +186,11 @@ def _route(
     if rest.leg_break(leave, drive, back, before, 0):
         back += timedelta(minutes=problem.rules.break_min)
     breaks.extend(rest.leg_break(leave, drive, back, before, 0))
-    return Route(truck.id, vehicle.day, depart, back, tuple(stops), tuple(breaks))
+    return Route(truck.id, day, depart, back, tuple(stops), tuple(breaks))
 
 
 @dataclass(frozen=True, slots=True)
-class _RestRule:
+class RestRule:
     """Where the driver's break goes on a drive, when screenings are the driver's rest."""
 
     max_work_min: int
@@ -173,9 +198,9 @@ class _RestRule:
     active: bool
 
     @staticmethod
-    def of(problem: Problem) -> _RestRule:
+    def of(problem: Problem) -> RestRule:
         rules = problem.rules
-        return _RestRule(
+        return RestRule(
             rules.max_work_before_break_min, rules.break_min, rules.screening_is_driver_rest
         )
 

@@ -2,28 +2,60 @@
 season rules (visit counts, gaps between visits, films already shown, okrug shares)
 carried from one window to the next in an explicit ``SeasonState``.
 
+Pins (``domain.Pins``) enter the state before the first window, whatever their day, so every
+window plans around them. A truck-day pinned whole is left out of its window's routing model
+and kept as it is. A truck-day with pinned stops keeps them as required visits at their own
+times on that vehicle, and the router may fill the gaps with other visits; when the pinned
+stops alone do not fit the router's conservative model, or it finds no plan with them, the
+truck-day keeps only its pinned stops (drives, breaks and depot times derived around them).
+
 Each window is a pure function of (problem, state, days): a later worker pool can plan
 independent regions or trucks of one window in parallel without touching this loop.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from scheduler.domain import Problem, Route
+from scheduler.domain import Plan, Problem, Route, Stop
+from scheduler.scoring import plan_stats
 from scheduler.solver.matrix import TravelMatrix
 from scheduler.solver.options import build_window
+from scheduler.solver.pins import PinIndex, TruckDay
 from scheduler.solver.programme import assign_films
-from scheduler.solver.routing import WindowModel, route_window
-from scheduler.solver.schedule import routes_of, slots_of
+from scheduler.solver.routing import WindowModel, misfit_pins, pins_made, route_window
+from scheduler.solver.schedule import pinned_route, routes_of, slots_of
 from scheduler.solver.state import SeasonState, record
 from scheduler.travel import TravelTimes
 
-__all__ = ["plan_season"]
+__all__ = ["SeasonPlan", "SolveProgress", "plan_season"]
 
-Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SolveProgress:
+    """Where a solve is: planning windows done out of the total, and the plan value (as
+    ``scoring.plan_stats`` computes it, exactly) of the routes planned so far, pinned
+    routes of those windows included."""
+
+    windows_done: int
+    windows_total: int
+    value_so_far: float
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonPlan:
+    """The routes of the season, the final state, and the first day left unplanned when
+    planning was stopped (``None`` when every window was planned)."""
+
+    routes: list[Route]
+    state: SeasonState
+    stopped_before: date | None = None
 
 
 def plan_season(
@@ -31,22 +63,36 @@ def plan_season(
     travel: TravelTimes,
     matrix: TravelMatrix,
     time_limit_s: float,
-    progress: Progress | None = None,
+    progress: Callable[[SolveProgress], None] | None = None,
     venues_per_vehicle: int = 8,
-) -> tuple[list[Route], SeasonState]:
-    """Plan every window in turn; return the routes and the final season state."""
+    pins: PinIndex | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> SeasonPlan:
+    """Plan every window in turn; return the routes and the final season state.
+
+    ``should_stop()`` is asked before each window: when it says yes, the remaining windows
+    keep only their pins. ``progress`` is called after each planned window.
+    """
+    pins = pins or PinIndex()
     state = SeasonState()
+    record(state, problem, pins.visits())
     windows = _windows(problem.days, problem.rules.window_days)
     deadline = time.monotonic() + time_limit_s
     routes: list[Route] = []
     for done, days in enumerate(windows):
+        if should_stop is not None and should_stop():
+            log.info("planning stopped before %s", days[0])
+            for later in windows[done:]:
+                routes.extend(_pins_only(problem, travel, matrix, pins, later))
+            return SeasonPlan(routes, state, days[0])
         left = max(0.5, deadline - time.monotonic())
         budget = left / (len(windows) - done)
-        model = build_window(problem, matrix, state, days, venues_per_vehicle)
-        routes.extend(_plan_window(problem, travel, model, state, budget))
+        window = _Window(problem, travel, matrix, state, pins, days, venues_per_vehicle)
+        routes.extend(window.plan(budget))
         if progress is not None:
-            progress(done + 1, len(windows))
-    return routes, state
+            value = plan_stats(problem, Plan(tuple(routes), (), 0.0), travel).value
+            progress(SolveProgress(done + 1, len(windows), value))
+    return SeasonPlan(routes, state)
 
 
 def _windows(days: Sequence[date], size: int) -> list[tuple[date, ...]]:
@@ -54,23 +100,85 @@ def _windows(days: Sequence[date], size: int) -> list[tuple[date, ...]]:
     return [tuple(ordered[i : i + size]) for i in range(0, len(ordered), size)]
 
 
-def _plan_window(
+def _pins_only(
     problem: Problem,
     travel: TravelTimes,
-    model: WindowModel,
-    state: SeasonState,
-    budget_s: float,
+    matrix: TravelMatrix,
+    pins: PinIndex,
+    days: tuple[date, ...],
+    partial: Mapping[TruckDay, Sequence[Stop]] | None = None,
 ) -> list[Route]:
-    routed = route_window(model, budget_s * 0.85)
-    slots = slots_of(problem, model, routed)
-    films = assign_films(
-        [slot for slot, _ in slots],
-        problem.films,
-        problem.rules,
-        state.shown_frozen(),
-        state.film_uses,
-        time_limit_s=max(0.2, budget_s * 0.1),
-    )
-    routes = routes_of(problem, travel, model, routed, slots, films)
-    record(state, problem, routes)
+    """The pinned routes on ``days`` and truck-days with only their pinned stops (all the
+    pinned stops on ``days``, or ``partial``)."""
+    routes = [pins.routes[key] for key in sorted(pins.whole(days))]
+    stops_by_day = pins.partial(days) if partial is None else partial
+    for (truck_id, day), stops in sorted(stops_by_day.items()):
+        routes.append(pinned_route(problem, travel, matrix, problem.truck(truck_id), day, stops))
     return routes
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One planning window and what it plans around."""
+
+    problem: Problem
+    travel: TravelTimes
+    matrix: TravelMatrix
+    state: SeasonState
+    pins: PinIndex
+    days: tuple[date, ...]
+    venues_per_vehicle: int
+
+    def model(
+        self, partial: Mapping[TruckDay, Sequence[Stop]], closed: set[TruckDay]
+    ) -> WindowModel:
+        return build_window(
+            self.problem,
+            self.matrix,
+            self.state,
+            self.days,
+            self.venues_per_vehicle,
+            partial,
+            closed,
+        )
+
+    def plan(self, budget_s: float) -> list[Route]:
+        """Route, programme and time the window; record its new visits in the state."""
+        problem, pins = self.problem, self.pins
+        closed = pins.whole(self.days)
+        partial = pins.partial(self.days)
+        model = self.model(partial, closed)
+        misfits = {(model.vehicles[v].truck.id, model.vehicles[v].day) for v in misfit_pins(model)}
+        if misfits:
+            log.warning("pinned stops the router cannot plan around: %s", sorted(misfits))
+            model = self.model(
+                {k: s for k, s in partial.items() if k not in misfits}, closed | misfits
+            )
+        started = time.monotonic()
+        routed = route_window(model, budget_s * 0.85)
+        if not pins_made(model, routed):
+            log.warning(
+                "no routing plan with the pinned stops on %s; keeping them alone", self.days
+            )
+            misfits |= set(partial)
+            model = self.model({}, closed | misfits)
+            routed = route_window(model, max(0.2, budget_s * 0.85 - (time.monotonic() - started)))
+        slots = slots_of(problem, model, routed)
+        films = assign_films(
+            [slot for slot, _ in slots],
+            problem.films,
+            problem.rules,
+            self.state.shown_frozen(),
+            self.state.film_uses,
+            time_limit_s=max(0.2, budget_s * 0.1),
+        )
+        routes = routes_of(problem, self.travel, model, routed, slots, films)
+        fresh = [
+            (route.day, stop)
+            for route in routes
+            for stop in route.stops
+            if not pins.is_pinned(route.truck_id, route.day, stop)
+        ]
+        record(self.state, problem, fresh)
+        kept = {key: stops for key, stops in partial.items() if key in misfits}
+        return routes + _pins_only(problem, self.travel, self.matrix, pins, self.days, kept)

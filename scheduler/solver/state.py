@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from scheduler.domain import Problem, Route
+from scheduler.domain import Problem, Stop
 
-__all__ = ["SeasonState"]
+__all__ = ["SeasonState", "record"]
 
 
 @dataclass
 class SeasonState:
-    """What earlier windows decided that later windows must respect."""
+    """What earlier windows (and the pins, whatever their day) decided that later windows
+    must respect."""
 
     visits: dict[str, list[date]] = field(default_factory=lambda: defaultdict(list))
     shown: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -24,13 +26,12 @@ class SeasonState:
         return {venue: frozenset(films) for venue, films in self.shown.items()}
 
 
-def record(state: SeasonState, problem: Problem, routes: list[Route]) -> None:
-    """Add a window's routes to the season state."""
+def record(state: SeasonState, problem: Problem, visits: Iterable[tuple[date, Stop]]) -> None:
+    """Add visits (day, stop) to the season state."""
     venues = {v.id: v for v in problem.venues}
-    for route in routes:
-        for stop in route.stops:
-            state.visits[stop.venue_id].append(route.day)
-            state.okrug_screenings[venues[stop.venue_id].okrug] += len(stop.screenings)
-            for screening in stop.screenings:
-                state.shown[stop.venue_id].add(screening.film_id)
-                state.film_uses[screening.film_id] += 1
+    for day, stop in visits:
+        state.visits[stop.venue_id].append(day)
+        state.okrug_screenings[venues[stop.venue_id].okrug] += len(stop.screenings)
+        for screening in stop.screenings:
+            state.shown[stop.venue_id].add(screening.film_id)
+            state.film_uses[screening.film_id] += 1

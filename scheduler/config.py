@@ -1,0 +1,66 @@
+"""Service settings (environment variables with the ``SCHEDULER_`` prefix, or a ``.env`` file).
+
+``SCHEDULER_DATABASE_URL`` selects PostgreSQL instead of the embedded SQLite file;
+``SCHEDULER_BROKER_URL`` selects Celery on Redis instead of the in-process job runner.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment; every field has a safe default."""
+
+    model_config = SettingsConfigDict(env_prefix="SCHEDULER_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="SQLite file and the secret key.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; unset: sqlite file under data_dir."
+    )
+    broker_url: str | None = Field(
+        default=None, description="Celery broker (redis://...); unset: in-process jobs."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs session tokens; unset: generated once into data_dir."
+    )
+    token_ttl_min: int = Field(default=12 * 60, gt=0, description="Login token lifetime.")
+    login_max_failures: int = Field(default=5, gt=0)
+    login_window_s: int = Field(default=300, gt=0)
+    solve_time_limit_s: float = Field(default=30.0, gt=0, le=3600)
+    job_workers: int = Field(default=1, ge=1, le=8, description="Solver processes (in-process).")
+    tile_url: str = Field(
+        default="", description="Map tile URL template for the web UI; empty: okrug base map."
+    )
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``sqlite:///<data_dir>/scheduler.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'scheduler.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The secret key from the settings, or one generated once and kept in data_dir."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
