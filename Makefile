@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest services plan-demo bench bench-large bench-api clean
+WEB := scheduler/web/static/vendor/.installed
+
+.PHONY: run test lint typecheck pytest services chromium web plan-demo bench bench-large bench-api clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Front-end libraries: npm (pinned by package-lock.json), copied into static/vendor.
+$(WEB): package.json package-lock.json scripts/vendor.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	node scripts/vendor.mjs
+	touch $(WEB)
+
+web: $(WEB)
+
+run: $(STAMP) $(WEB)
 	$(BIN)/scheduler serve --demo --host $(HOST) --port $(PORT)
 
 plan-demo: $(STAMP)
@@ -23,6 +33,10 @@ plan-demo: $(STAMP)
 services:
 	bash scripts/services.sh
 
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 lint: $(STAMP)
 	$(BIN)/ruff check scheduler tests benchmarks
 	$(BIN)/ruff format --check scheduler tests benchmarks
@@ -30,7 +44,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy scheduler
 
-pytest: $(STAMP) services
+pytest: $(STAMP) $(WEB) services chromium
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
@@ -45,4 +59,4 @@ bench-api: $(STAMP)
 	$(BIN)/python benchmarks/api.py
 
 clean:
-	rm -rf $(VENV) out var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) out var node_modules scheduler/web/static/vendor test-artifacts .mypy_cache .ruff_cache .pytest_cache

@@ -48,6 +48,8 @@ from scheduler.errors import (
 )
 from scheduler.jobs import JobQueue
 from scheduler.jobs.backends import make_queue
+from scheduler.web import pages
+from scheduler.web.pages import mount_static
 
 __all__ = ["create_app"]
 
@@ -165,4 +167,6 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     app.add_exception_handler(IntegrityError, _integrity)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(pages.router)
+    mount_static(app)
     return app

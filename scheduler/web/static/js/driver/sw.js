@@ -1,0 +1,1 @@
+// driver service worker (filled in by the driver view work)
