@@ -149,7 +149,7 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
     if status < 200 or status in (204, 304):
         return status, 0, keep_alive
     if chunked:
-        size = body = 0
+        body = 0
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0].strip(), 16)
             if size == 0:
@@ -205,19 +205,19 @@ async def load(
         latencies, statuses = result.latencies_s, result.statuses
         clock = time.perf_counter
         while clock() < deadline:
-            started = clock()
+            sent = clock()
             try:
                 if reader is None or writer is None:
                     reader, writer = await _connect(host, port)
                 writer.write(request)
                 status, size, keep_alive = await read_response(reader)
-            except (OSError, EOFError, asyncio.IncompleteReadError, ValueError, ProtocolError):
+            except (OSError, EOFError, asyncio.LimitOverrunError, ValueError, ProtocolError):
                 result.failures += 1
                 _close(writer)
                 reader = writer = None
                 await asyncio.sleep(0.01)
                 continue
-            latencies.append(clock() - started)
+            latencies.append(clock() - sent)
             statuses[status] += 1
             result.body_bytes += size
             if not keep_alive:
@@ -597,7 +597,7 @@ def verdict(
         share = r.rate / health.rate if health.rate else 0.0
         mark = "PASS" if share >= RATE_TARGET else "FAIL"
         lines.append(
-            f"{mark}  {r.label}: {r.rate:,.0f} req/s = {share:.0%} of health's "
+            f"{mark}  {r.label}: {r.rate:,.0f} req/s = {share:.1%} of health's "
             f"{health.rate:,.0f} (target >= {RATE_TARGET:.0%})"
         )
     idle_p99, busy_p99 = idle.percentile_ms(99), busy.percentile_ms(99)

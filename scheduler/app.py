@@ -38,6 +38,7 @@ from scheduler.api import (
 )
 from scheduler.config import Settings, get_settings
 from scheduler.db.engine import Database
+from scheduler.db.users import LoginCache
 from scheduler.errors import (
     Conflict,
     Forbidden,
@@ -56,6 +57,8 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 ROUTERS = (
+    driver,  # the hot paths first: every phone polls its day, audiences the schedule
+    public,
     health,
     auth,
     users,
@@ -68,8 +71,6 @@ ROUTERS = (
     jobs,
     plans,
     plan_exports,
-    driver,
-    public,
 )
 
 STATUS: dict[type[SchedulerError], int] = {
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     app.state.db = database
     app.state.settings = settings
     app.state.secret_key = settings.resolved_secret_key()
+    app.state.logins = LoginCache()
     app.state.queue = queue or make_queue(settings, database.url)
     app.add_exception_handler(SchedulerError, _scheduler_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     login_window_s: int = Field(default=300, gt=0)
     solve_time_limit_s: float = Field(default=30.0, gt=0, le=3600)
     job_workers: int = Field(default=1, ge=1, le=8, description="Solver processes (in-process).")
+    published_ttl_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="How long a server process trusts its list of published versions.",
+    )
     tile_url: str = Field(
         default="", description="Map tile URL template for the web UI; empty: okrug base map."
     )

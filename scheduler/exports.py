@@ -7,7 +7,8 @@ offset the plan's datetimes carry.
 - ``ical_truck``: a driver's calendar, one event per stop and one per declared break;
 - ``ical_venue``: a venue host's calendar, one event per screening at that venue;
 - ``ical_public``: the audience calendar, every screening (optionally one okrug, a date range);
-- ``stops_csv`` / ``screenings_csv``: spreadsheets, one row per stop / per screening;
+- ``stops_csv`` / ``screenings_csv``: spreadsheets, one row per stop / per screening (text
+  that a spreadsheet would run as a formula gets a leading apostrophe);
 - ``plan_geojson``: stops, routes and depots for a map (RFC 7946, ``[lon, lat]``);
 - ``run_sheet_html``: the printable page a driver carries for one day.
 
@@ -66,6 +67,10 @@ UID_DOMAIN = "kinotruck.moscow"
 
 CSV_BOM = "\ufeff"
 """The UTF-8 byte order mark; Excel needs it to read a CSV file as UTF-8 (``bom=True``)."""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""How a text cell that a spreadsheet would run as a formula starts (CSV injection): such
+cells get a leading apostrophe."""
 
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
 
@@ -438,13 +443,21 @@ def ical_public(
 # --- CSV --------------------------------------------------------------------------------
 
 
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet would read as a formula, with an apostrophe in front (it
+    then shows the text as typed); numbers and other text unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(columns: tuple[str, ...], rows: Iterable[Mapping[str, object]], bom: bool) -> str:
     buffer = io.StringIO()
     if bom:
         buffer.write(CSV_BOM)
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({column: _cell(value) for column, value in row.items()} for row in rows)
     return buffer.getvalue()
 
 

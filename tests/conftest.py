@@ -84,6 +84,7 @@ def settings(tmp_path: Path, database: Database) -> Settings:
         database_url=database.url,
         broker_url=None,
         solve_time_limit_s=5,
+        published_ttl_s=0,
     )
 
 

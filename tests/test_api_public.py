@@ -11,13 +11,15 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from icalendar import Calendar
+from sqlalchemy import select
 
+from scheduler.bootstrap import load_demo
 from scheduler.db.catalogue import season_problem
 from scheduler.db.engine import Database
 from scheduler.db.itinerary import PublishedCache
 from scheduler.db.plans import write_plan
 from scheduler.db.tables import PlanRow, Season
-from scheduler.domain import Problem, Route
+from scheduler.domain import Plan, Problem, Route
 
 from conftest import Seeded
 
@@ -248,3 +250,22 @@ def test_memo_keeps_within_its_budget() -> None:
     assert cache.memo("big", value("x" * 11), len) == "x" * 11
     assert cache.memo("big", value("x" * 11), len) == "x" * 11
     assert computed == ["aaaa", "bbbb", "cccc", "bbbb", "x" * 11, "x" * 11]
+
+
+def test_published_versions_are_trusted_for_their_ttl(database: Database) -> None:
+    """The cache asks the database which versions are published at most every ``keys_ttl_s``
+    seconds, and at once after ``invalidate`` (a publish in this process)."""
+    cache = PublishedCache(keys_ttl_s=3600)
+    with database.session() as session:
+        assert cache.plans(session) == ()
+        load_demo(session, days=1)
+    with database.session() as session:
+        season = session.scalars(select(Season)).one()
+        problem = season_problem(session, season.id)
+        plan = Plan(routes=(), unserved=(), objective=0.0)
+        row = write_plan(session, season_id=season.id, problem=problem, plan=plan, kind="solve")
+        season.published_plan_id = row.id
+    with database.session() as session:
+        assert cache.plans(session) == ()  # trusted: not asked again
+        cache.invalidate()
+        assert len(cache.plans(session)) == 1

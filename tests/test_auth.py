@@ -76,3 +76,19 @@ def test_only_admins_manage_users(client: TestClient, seeded: Seeded) -> None:
     bad = client.post("/api/users", json={**body, "name": "x", "truck_id": "nope"}, headers=admin)
     assert bad.status_code == 422
     assert any("truck_id" in item["loc"] for item in bad.json()["detail"])
+
+
+def test_login_cache_expires_a_token_revoked_elsewhere(client: TestClient, seeded: Seeded) -> None:
+    """A token revoked by another server process (the cache here is not told) stops working
+    once the cached login is older than the cache's time to live."""
+    from sqlalchemy import update
+
+    from scheduler.db.tables import Token
+
+    headers = login(client, "planner")
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    database = client.app.state.db  # type: ignore[attr-defined]
+    with database.session() as session:
+        session.execute(update(Token).values(revoked_at=Token.created_at))
+    client.app.state.logins.ttl_s = 0  # type: ignore[attr-defined]
+    assert client.get("/api/auth/me", headers=headers).status_code == 401

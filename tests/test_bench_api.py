@@ -229,7 +229,7 @@ def test_targets_pass_and_fail() -> None:
     busy = made("driver today, solve running", 300, 30.0)
     lines = bench.verdict(health, [driver, calendar], driver, busy)
     assert [line.split()[0] for line in lines] == ["PASS", "FAIL", "PASS"]
-    assert "40% of health's 1,000" in lines[0]
+    assert "40.0% of health's 1,000" in lines[0]
     assert "3.0x idle 10.0 ms" in lines[2]
     slower = made("driver today, solve running", 300, 30.1)
     assert bench.verdict(health, [driver], driver, slower)[-1].startswith("FAIL")

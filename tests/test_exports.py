@@ -365,6 +365,62 @@ def test_csv_of_an_empty_plan_is_a_header() -> None:
     assert read_csv(screenings_csv(problem, empty)) == []
 
 
+FORMULAS = {
+    "=": '=HYPERLINK("http://evil.example","x")',
+    "+": "+cmd|' /C calc'!A0",
+    "-": "-2+3",
+    "@": "@SUM(A1:A9)",
+    "\t": "\t=1+1",
+    "\r": "\r=1+1",
+}
+"""Cell texts a spreadsheet would run as formulas, by their first character."""
+
+
+def test_csv_text_that_starts_a_formula_gets_an_apostrophe(problem: Problem) -> None:
+    """Text cells starting with =, +, -, @, tab or CR (CSV injection) are written with a
+    leading apostrophe, in both tables; other text, numbers and times are as before."""
+    venues = tuple(
+        replace(v, name=FORMULAS["="], address=FORMULAS["@"], okrug=FORMULAS["-"])
+        if v.id == "1"
+        else replace(v, name=FORMULAS["\r"])
+        if v.id == "4"
+        else v
+        for v in problem.venues
+    )
+    films = tuple(
+        replace(f, title=FORMULAS["+"]) if f.id == "palma-2" else f for f in problem.films
+    )
+    trucks = tuple(
+        replace(t, name=FORMULAS["\t"]) if t.id == "led-1" else t for t in problem.trucks
+    )
+    hostile = replace(problem, venues=venues, films=films, trucks=trucks)
+    plan = make_plan(hostile)
+
+    stops = read_csv(stops_csv(hostile, plan, bom=True).removeprefix(CSV_BOM))
+    gorky, evil, tagansky = stops[0], stops[1], stops[2]
+    assert gorky["venue_name"] == "'" + FORMULAS["="]
+    assert gorky["address"] == "'" + FORMULAS["@"]
+    assert gorky["okrug"] == "'" + FORMULAS["-"]
+    assert gorky["truck_name"] == "'" + FORMULAS["\t"]
+    assert gorky["films"] == "'" + FORMULAS["+"]
+    assert tagansky["venue_name"] == "'" + FORMULAS["\r"]
+    assert tagansky["films"] == "'" + FORMULAS["+"] + "; Холоп"
+    assert evil["venue_name"] == EVIL and evil["truck_name"] == "'" + FORMULAS["\t"]
+    assert gorky["arrival"] == "2026-07-01T14:00:00+03:00" and gorky["screenings"] == "1"
+    assert float(gorky["lat"]) == problem.venue("1").location.lat
+
+    shows = read_csv(screenings_csv(hostile, plan))
+    assert [row["film_title"] for row in shows] == [
+        "'" + FORMULAS["+"],
+        problem.film("chempion-mira").title,
+        "'" + FORMULAS["+"],
+        "Холоп",
+        "Холоп",
+    ]
+    assert (shows[0]["venue_name"], shows[0]["okrug"]) == ("'" + FORMULAS["="], "'-2+3")
+    assert shows[0]["start"] == "2026-07-01T15:00:00+03:00" and shows[0]["rating"] == "6+"
+
+
 # --- GeoJSON ------------------------------------------------------------------------------
 
 

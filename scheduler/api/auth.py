@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
@@ -18,7 +18,7 @@ from scheduler.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from scheduler.db.tables import User
+from scheduler.db.tables import Token, User
 from scheduler.db.types import utcnow
 from scheduler.db.users import authenticate, failures_since, issue_token, revoke_token
 
@@ -83,11 +83,13 @@ def login(
 
 
 @router.post("/logout", status_code=204, summary="Log out", responses={401: ERRORS[401]})
-def logout(token: CurrentToken, session: SessionDep) -> Response:
+def logout(token: CurrentToken, session: SessionDep, request: Request) -> Response:
     """Revoke the token of this request: it stops working at once."""
-    row = session.merge(token)
-    revoke_token(session, row)
-    session.commit()
+    row = session.get(Token, token.id)
+    if row is not None:
+        revoke_token(session, row)
+        session.commit()
+    request.app.state.logins.forget(token.token_hash)
     return Response(status_code=204)
 
 

@@ -1,9 +1,10 @@
 """Dependencies shared by the routers: the database session, the caller and their role,
-the job queue, and optimistic concurrency (``ETag`` / ``If-Match``)."""
+the job queue, and optimistic concurrency (``ETag`` / ``If-Match``); and the responses
+they document alike (errors, files)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
@@ -21,8 +22,10 @@ from scheduler.security import Role
 
 __all__ = [
     "ERRORS",
+    "JSON_ERRORS",
     "Admin",
     "AnyUser",
+    "CalendarResponse",
     "CurrentToken",
     "DatabaseDep",
     "Driver",
@@ -33,6 +36,7 @@ __all__ = [
     "SessionDep",
     "SettingsDep",
     "check_version",
+    "content_doc",
     "set_etag",
 ]
 
@@ -51,36 +55,49 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 """Error responses every authenticated route documents (422 FastAPI adds itself)."""
 
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _database(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
-
-
-def _secret_key(request: Request) -> str:
-    key: str = request.app.state.secret_key
-    return key
+JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": error["description"],
+        "content": {"application/json": {"schema": error["model"].model_json_schema()}},
+    }
+    for status, error in ERRORS.items()
+}
+"""``ERRORS`` documented as JSON, for routes whose own answer is not (files, pages)."""
 
 
-def _queue(request: Request) -> JobQueue:
-    queue: JobQueue = request.app.state.queue
-    return queue
+def content_doc(
+    media_type: str, description: str, kind: str = "string"
+) -> dict[int | str, dict[str, Any]]:
+    """The documented 200 response of a route that answers a file or a page, not JSON."""
+    return {200: {"content": {media_type: {"schema": {"type": kind}}}, "description": description}}
 
 
-def _session(database: Annotated[Database, Depends(_database)]) -> Iterator[Session]:
+class CalendarResponse(Response):
+    """An iCalendar document."""
+
+    media_type = "text/calendar"
+
+
+def _app_state(name: str) -> Callable[[Request], Any]:
+    """A dependency answering what ``create_app`` put in ``app.state.<name>``."""
+
+    def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return get
+
+
+SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]
+DatabaseDep = Annotated[Database, Depends(_app_state("db"))]
+QueueDep = Annotated[JobQueue, Depends(_app_state("queue"))]
+SecretKey = Annotated[str, Depends(_app_state("secret_key"))]
+
+
+def _session(database: DatabaseDep) -> Iterator[Session]:
     with database.sessions() as session:
         yield session
 
 
-SettingsDep = Annotated[Settings, Depends(_settings)]
-DatabaseDep = Annotated[Database, Depends(_database)]
-QueueDep = Annotated[JobQueue, Depends(_queue)]
-SecretKey = Annotated[str, Depends(_secret_key)]
 SessionDep = Annotated[Session, Depends(_session)]
 """A session; a route that writes calls ``session.commit()`` itself (all or nothing)."""
 
@@ -88,12 +105,15 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
 def _login(
-    session: SessionDep, secret: SecretKey, token: Annotated[str | None, Depends(oauth2)]
+    request: Request,
+    session: SessionDep,
+    secret: SecretKey,
+    token: Annotated[str | None, Depends(oauth2)],
 ) -> tuple[User, Token]:
     if not token:
         raise Unauthorized("log in first: POST /api/auth/token")
     try:
-        return user_for_token(session, token, secret)
+        return user_for_token(session, token, secret, request.app.state.logins)
     except NotFound:
         raise Unauthorized("the token is invalid, expired or revoked: log in again") from None
 

@@ -8,11 +8,13 @@ again returns the first result and stores nothing, so a phone may replay its que
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import (
     AwareDatetime,
@@ -28,12 +30,13 @@ from sqlalchemy.orm import Session
 from scheduler import domain as d
 from scheduler.api import public
 from scheduler.api.catalogue import NO_NUL
-from scheduler.api.deps import ERRORS, Driver, Planner, SessionDep
-from scheduler.api.plan_exports import JSON_ERRORS
+from scheduler.api.deps import ERRORS, JSON_ERRORS, Driver, Planner, SessionDep, content_doc
+from scheduler.api.plan_views import screening_fields, stop_fields
 from scheduler.api.public import YEARS_PATTERN, ZONE, BoundedDate, PublishedDep
 from scheduler.db import itinerary
 from scheduler.db.catalogue import from_row
 from scheduler.db.itinerary import SCREENING_KINDS, VENUE_KINDS, EventKind, TruckDay
+from scheduler.db.plans import local_route
 from scheduler.db.tables import DriverEvent, Truck, User
 from scheduler.errors import Forbidden, InvalidProblem, NotFound
 from scheduler.exports import run_sheet_html
@@ -267,50 +270,33 @@ def event_out(row: DriverEvent) -> DriverEventOut:
 
 def _stop(problem: d.Problem, truck: TruckModel, position: int, stop: d.Stop) -> DriverStop:
     venue = problem.venue(stop.venue_id)
-    films = {film.id: film for film in problem.films}
     return DriverStop(
         position=position,
-        venue_id=venue.id,
         name=venue.name,
-        address=venue.address,
-        okrug=venue.okrug,
-        lat=venue.location.lat,
-        lon=venue.location.lon,
-        arrival=_local(stop.arrival),
-        setup_start=_local(stop.arrival),
-        setup_end=_local(stop.arrival + timedelta(minutes=truck.setup_min)),
         screenings=[
-            DriverScreening(
-                index=i,
-                film_id=film.id,
-                title=film.title,
-                rating=d.rating_label(film.rating),
-                runtime_min=film.runtime_min,
-                start=_local(show.start),
-                end=_local(show.end),
-            )
+            DriverScreening(index=i, runtime_min=film.runtime_min, **screening_fields(film, show))
             for i, show in enumerate(stop.screenings)
-            for film in (films[show.film_id],)
+            for film in (problem.film(show.film_id),)
         ],
-        teardown_start=_local(stop.screenings[-1].end) if stop.screenings else None,
-        departure=_local(stop.departure),
         nav=nav_links(venue.location.lat, venue.location.lon, venue.name),
+        **stop_fields(venue, stop, setup_min=truck.setup_min),
     )
 
 
 def _route_part(found: TruckDay) -> dict[str, Any]:
     """The published route as ``DriverDay`` fields (everything but the day and events)."""
-    stored, route, truck = found.published.stored, found.route, found.truck
+    stored, truck = found.published.stored, found.truck
+    route = local_route(found.route, ZONE)
     return {
         "truck": truck,
         "plan": DriverPlanRef(
             id=stored.id, season_id=stored.season_id, number=stored.number, version=stored.version
         ),
         "depot": truck.depot,
-        "depot_departure": _local(route.depot_departure),
-        "depot_return": _local(route.depot_return),
+        "depot_departure": route.depot_departure,
+        "depot_return": route.depot_return,
         "breaks": [
-            DriverBreak(start=_local(b.start), end=_local(b.end), minutes=_minutes(b.end - b.start))
+            DriverBreak(start=b.start, end=b.end, minutes=_minutes(b.end - b.start))
             for b in route.breaks
         ],
         "stops": [
@@ -366,9 +352,54 @@ def _check_venue(body: DriverEventIn, found: TruckDay | None, day: date) -> None
 # --- the driver's routes ---------------------------------------------------------------------
 
 
+class DayEvents:
+    """Each truck-day's events, kept for ``ttl_s`` seconds: every phone polls its day, and
+    the events only change when that phone posts one (which forgets the entry at once in
+    this process; another worker process sees it within ``ttl_s``)."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._found: dict[tuple[str, date], tuple[float, list[DriverEventOut]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, truck_id: str, day: date) -> list[DriverEventOut]:
+        """The events of a truck-day, from memory when fresh."""
+        key, now = (truck_id, day), time.monotonic()
+        with self._lock:
+            cached = self._found.get(key)
+        if cached is not None and now - cached[0] < self.ttl_s:
+            return cached[1]
+        events = [event_out(e) for e in itinerary.list_events(session, day=day, truck_id=truck_id)]
+        with self._lock:
+            if len(self._found) > 10_000:
+                self._found.clear()
+            self._found[key] = (now, events)
+        return events
+
+    def forget(self, truck_id: str, day: date) -> None:
+        """A new event for that truck-day was stored."""
+        with self._lock:
+            self._found.pop((truck_id, day), None)
+
+
+def _day_events(request: Request) -> DayEvents:
+    found: DayEvents | None = getattr(request.app.state, "day_events", None)
+    if found is None:
+        found = DayEvents(request.app.state.settings.published_ttl_s)
+        request.app.state.day_events = found
+    return found
+
+
+DayEventsDep = Annotated[DayEvents, Depends(_day_events)]
+
+
 @driver_router.get("/today", response_model=DriverDay, summary="My day")
 def driver_today(
-    user: Driver, session: SessionDep, cache: PublishedDep, day: DayQuery = None
+    user: Driver,
+    session: SessionDep,
+    cache: PublishedDep,
+    day_events: DayEventsDep,
+    day: DayQuery = None,
 ) -> DriverDay:
     """The driver's truck on a day (default today in Moscow) in the published plan: depot
     departure and return, declared breaks, and the stops in order with arrival, setup,
@@ -380,21 +411,14 @@ def driver_today(
     day = day or public.today()
     found = itinerary.truck_day(cache.plans(session), truck_id, day)
     part = _route_part(found) if found else _no_route(session, truck_id, day)
-    events = [event_out(e) for e in itinerary.list_events(session, day=day, truck_id=truck_id)]
-    return DriverDay(date=day, events=events, **part)
+    return DriverDay(date=day, events=day_events.get(session, truck_id, day), **part)
 
 
 @driver_router.get(
     "/runsheet",
     response_class=HTMLResponse,
     summary="My printable run sheet",
-    responses={
-        **JSON_ERRORS,
-        200: {
-            "content": {"text/html": {"schema": {"type": "string"}}},
-            "description": "A printable HTML page",
-        },
-    },
+    responses={**JSON_ERRORS, **content_doc("text/html", "A printable HTML page")},
 )
 def driver_runsheet(
     user: Driver,
@@ -438,6 +462,7 @@ def post_event(
     user: Driver,
     session: SessionDep,
     cache: PublishedDep,
+    day_events: DayEventsDep,
     response: Response,
 ) -> DriverEventOut:
     """Report what happened: arrived, setup_done, screening_started, screening_finished
@@ -472,6 +497,7 @@ def post_event(
             note=body.note,
         )
         session.commit()
+        day_events.forget(truck_id, day)
     except IntegrityError:  # the same id posted at the same time: the first one won
         session.rollback()
         existing = itinerary.find_event(session, truck_id=truck_id, client_id=body.id)

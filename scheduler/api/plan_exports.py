@@ -8,33 +8,27 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
 from scheduler import exports
 from scheduler.api.catalogue import NO_NUL
-from scheduler.api.deps import ERRORS, Planner, SessionDep
+from scheduler.api.deps import JSON_ERRORS, CalendarResponse, Planner, SessionDep, content_doc
 from scheduler.api.plans import DbId, load_version
 from scheduler.db.plans import StoredPlan
 from scheduler.errors import NotFound
 
 __all__ = ["router"]
 
-JSON_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": error["description"],
-        "content": {"application/json": {"schema": error["model"].model_json_schema()}},
-    }
-    for status, error in ERRORS.items()
-}
-"""``ERRORS`` documented as JSON (the files themselves are not)."""
-
 router = APIRouter(prefix="/api/plans/{plan_id}/export", tags=["exports"], responses=JSON_ERRORS)
 
 IdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=NO_NUL)]
+F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound=Response)
 
 
 class CsvResponse(Response):
@@ -45,128 +39,95 @@ class GeoJsonResponse(Response):
     media_type = "application/geo+json"
 
 
-class CalendarResponse(Response):
-    media_type = "text/calendar"
+def _stored(plan_id: DbId, user: Planner, session: SessionDep) -> StoredPlan:
+    return load_version(session, plan_id).stored
 
 
-def _document(
-    media_type: str, description: str, kind: str = "string"
-) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {
-            "content": {media_type: {"schema": {"type": kind}}},
-            "description": description,
-        }
-    }
+Stored = Annotated[StoredPlan, Depends(_stored)]
+"""The version to export (planners only; 404 for an unknown id)."""
 
 
-def _attachment(stored: StoredPlan, name: str) -> dict[str, str]:
+def _export(
+    path: str, response: type[Response], description: str, summary: str, kind: str = "string"
+) -> Callable[[F], F]:
+    """``router.get`` for a route answering a ``response.media_type`` file."""
+    assert response.media_type is not None
+    return router.get(
+        path,
+        response_class=response,
+        responses=content_doc(response.media_type, description, kind),
+        summary=summary,
+    )
+
+
+def _attachment(response: type[R], content: str | bytes, stored: StoredPlan, name: str) -> R:
+    """``content`` as a download named after the season, the version and ``name``."""
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", f"plan-{stored.season_id}-v{stored.number}-{name}")
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return response(content, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get(
-    "/stops.csv",
-    response_class=CsvResponse,
-    responses=_document("text/csv", "One row per stop"),
-    summary="Stops as CSV",
-)
-def stops_csv(plan_id: DbId, user: Planner, session: SessionDep) -> CsvResponse:
+@_export("/stops.csv", CsvResponse, "One row per stop", "Stops as CSV")
+def stops_csv(stored: Stored) -> CsvResponse:
     """One row per stop, by day and truck (position from 1), times ISO 8601 in Moscow time."""
-    stored = load_version(session, plan_id).stored
     text = exports.stops_csv(stored.problem, stored.plan, bom=True)
-    return CsvResponse(text, headers=_attachment(stored, "stops.csv"))
+    return _attachment(CsvResponse, text, stored, "stops.csv")
 
 
-@router.get(
-    "/screenings.csv",
-    response_class=CsvResponse,
-    responses=_document("text/csv", "One row per screening"),
-    summary="Screenings as CSV",
-)
-def screenings_csv(plan_id: DbId, user: Planner, session: SessionDep) -> CsvResponse:
+@_export("/screenings.csv", CsvResponse, "One row per screening", "Screenings as CSV")
+def screenings_csv(stored: Stored) -> CsvResponse:
     """One row per screening with film, rating (``12+``), start and end."""
-    stored = load_version(session, plan_id).stored
     text = exports.screenings_csv(stored.problem, stored.plan, bom=True)
-    return CsvResponse(text, headers=_attachment(stored, "screenings.csv"))
+    return _attachment(CsvResponse, text, stored, "screenings.csv")
 
 
-@router.get(
+@_export(
     "/plan.geojson",
-    response_class=GeoJsonResponse,
-    responses=_document("application/geo+json", "A GeoJSON FeatureCollection", "object"),
-    summary="The plan as GeoJSON",
+    GeoJsonResponse,
+    "A GeoJSON FeatureCollection",
+    "The plan as GeoJSON",
+    kind="object",
 )
-def plan_geojson(plan_id: DbId, user: Planner, session: SessionDep) -> GeoJsonResponse:
+def plan_geojson(stored: Stored) -> GeoJsonResponse:
     """Depots and stops as points, each truck-day's route as a line (``[lon, lat]``)."""
-    stored = load_version(session, plan_id).stored
     body = json.dumps(exports.plan_geojson(stored.problem, stored.plan), ensure_ascii=False)
-    return GeoJsonResponse(body.encode("utf-8"), headers=_attachment(stored, "plan.geojson"))
+    return _attachment(GeoJsonResponse, body.encode("utf-8"), stored, "plan.geojson")
 
 
-CALENDAR = _document("text/calendar", "An iCalendar feed (RFC 5545)")
+CALENDAR = "An iCalendar feed (RFC 5545)"
 
 
-@router.get(
-    "/ical/trucks/{truck_id}.ics",
-    response_class=CalendarResponse,
-    responses=CALENDAR,
-    summary="A truck's calendar",
-)
-def ical_truck(
-    plan_id: DbId, truck_id: IdPath, user: Planner, session: SessionDep
-) -> CalendarResponse:
+@_export("/ical/trucks/{truck_id}.ics", CalendarResponse, CALENDAR, "A truck's calendar")
+def ical_truck(stored: Stored, truck_id: IdPath) -> CalendarResponse:
     """The driver's calendar: one event per stop and one per declared break."""
-    stored = load_version(session, plan_id).stored
     feed = exports.ical_truck(stored.problem, stored.plan, truck_id)
-    return CalendarResponse(feed, headers=_attachment(stored, f"truck-{truck_id}.ics"))
+    return _attachment(CalendarResponse, feed, stored, f"truck-{truck_id}.ics")
 
 
-@router.get(
-    "/ical/venues/{venue_id}.ics",
-    response_class=CalendarResponse,
-    responses=CALENDAR,
-    summary="A venue's calendar",
-)
-def ical_venue(
-    plan_id: DbId, venue_id: IdPath, user: Planner, session: SessionDep
-) -> CalendarResponse:
+@_export("/ical/venues/{venue_id}.ics", CalendarResponse, CALENDAR, "A venue's calendar")
+def ical_venue(stored: Stored, venue_id: IdPath) -> CalendarResponse:
     """The venue host's calendar: one event per screening there."""
-    stored = load_version(session, plan_id).stored
     feed = exports.ical_venue(stored.problem, stored.plan, venue_id)
-    return CalendarResponse(feed, headers=_attachment(stored, f"venue-{venue_id}.ics"))
+    return _attachment(CalendarResponse, feed, stored, f"venue-{venue_id}.ics")
 
 
-@router.get(
-    "/ical/public.ics",
-    response_class=CalendarResponse,
-    responses=CALENDAR,
-    summary="The audience calendar",
-)
-def ical_public(plan_id: DbId, user: Planner, session: SessionDep) -> CalendarResponse:
+@_export("/ical/public.ics", CalendarResponse, CALENDAR, "The audience calendar")
+def ical_public(stored: Stored) -> CalendarResponse:
     """Every screening of the version, as audiences would see it."""
-    stored = load_version(session, plan_id).stored
     feed = exports.ical_public(stored.problem, stored.plan)
-    return CalendarResponse(feed, headers=_attachment(stored, "public.ics"))
+    return _attachment(CalendarResponse, feed, stored, "public.ics")
 
 
-@router.get(
-    "/runsheet/{truck_id}/{day}.html",
-    response_class=HTMLResponse,
-    responses=_document("text/html", "A printable HTML page"),
-    summary="A driver's run sheet",
+@_export(
+    "/runsheet/{truck_id}/{day}.html", HTMLResponse, "A printable HTML page", "A driver's run sheet"
 )
 def run_sheet(
-    plan_id: DbId,
+    stored: Stored,
     truck_id: IdPath,
     day: date,
-    user: Planner,
-    session: SessionDep,
     lang: Annotated[Literal["ru", "en"], Query()] = "ru",
 ) -> HTMLResponse:
     """The page a driver carries for one day: stops, screenings, breaks, totals, with a
     print stylesheet. 404 for an unknown truck or a day outside the season."""
-    stored = load_version(session, plan_id).stored
     if day not in stored.problem.days:
         raise NotFound(f"{day} is not a day of the season")
     return HTMLResponse(

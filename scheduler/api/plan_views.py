@@ -10,14 +10,16 @@ of a move does).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 from scheduler import domain as d
 from scheduler.checks import Violation
-from scheduler.db.plans import StoredPlan
+from scheduler.db.plans import StoredPlan, local_route, plan_version
 from scheduler.db.tables import PlanRow
 from scheduler.planning import default_travel
 from scheduler.schemas import BreakModel, ScreeningModel, StatsModel, UnservedModel
@@ -29,13 +31,17 @@ __all__ = [
     "PlanRead",
     "PlanSummary",
     "RouteRead",
+    "ScreeningFields",
     "StopChange",
+    "StopFields",
     "ViolationRead",
     "compare_plans",
     "kpis",
     "plan_read",
     "plan_summary",
     "route_read",
+    "screening_fields",
+    "stop_fields",
     "violation_read",
 ]
 
@@ -199,55 +205,70 @@ class Comparison(BaseModel):
 
 
 def violation_read(violation: Violation) -> ViolationRead:
-    return ViolationRead(
-        rule=violation.rule,
-        message=violation.message,
-        truck_id=violation.truck_id,
-        day=violation.day,
-        venue_id=violation.venue_id,
-        film_id=violation.film_id,
-    )
+    return ViolationRead.model_validate(violation, from_attributes=True)
 
 
 def _zone(problem: d.Problem) -> ZoneInfo:
     return ZoneInfo(problem.rules.timezone)
 
 
-def _stop_read(
-    problem: d.Problem, truck: d.Truck, stop: d.Stop, position: int, locked: bool
-) -> StopRead:
-    venue = problem.venue(stop.venue_id)
-    return StopRead(
-        position=position,
+class StopFields(TypedDict):
+    """What the planner's and the driver's views of a stop share: the venue's place and
+    the stop's times (in the zone of the route given)."""
+
+    venue_id: str
+    address: str
+    okrug: str
+    lat: float
+    lon: float
+    arrival: datetime
+    setup_start: datetime
+    setup_end: datetime
+    teardown_start: datetime | None
+    departure: datetime
+
+
+class ScreeningFields(TypedDict):
+    """What the planner's and the driver's views of a screening share."""
+
+    film_id: str
+    title: str
+    rating: str
+    start: datetime
+    end: datetime
+
+
+def stop_fields(venue: d.Venue, stop: d.Stop, *, setup_min: int) -> StopFields:
+    """The shared fields of a stop at ``venue`` by a truck that sets up in ``setup_min``."""
+    return StopFields(
         venue_id=venue.id,
-        venue_name=venue.name,
-        okrug=venue.okrug,
         address=venue.address,
+        okrug=venue.okrug,
         lat=venue.location.lat,
         lon=venue.location.lon,
         arrival=stop.arrival,
         setup_start=stop.arrival,
-        setup_end=stop.arrival + timedelta(minutes=truck.setup_min),
-        screenings=[
-            ScreeningRead(
-                film_id=show.film_id,
-                title=film.title,
-                rating=d.rating_label(film.rating),
-                start=show.start,
-                end=show.end,
-            )
-            for show in stop.screenings
-            for film in (problem.film(show.film_id),)
-        ],
+        setup_end=stop.arrival + timedelta(minutes=setup_min),
         teardown_start=stop.screenings[-1].end if stop.screenings else None,
         departure=stop.departure,
-        locked=locked,
+    )
+
+
+def screening_fields(film: d.Film, show: d.Screening) -> ScreeningFields:
+    """The shared fields of a screening of ``film``; the rating as audiences read it."""
+    return ScreeningFields(
+        film_id=film.id,
+        title=film.title,
+        rating=d.rating_label(film.rating),
+        start=show.start,
+        end=show.end,
     )
 
 
 def route_read(stored: StoredPlan, route: d.Route) -> RouteRead:
     """One route in the shape of ``GET /api/plans/{id}`` (locks as stored with the plan)."""
     problem, zone = stored.problem, _zone(stored.problem)
+    route = local_route(route, zone)
     truck = problem.truck(route.truck_id)
     key = (route.truck_id, route.day)
     midnight = datetime.combine(route.day, time(), tzinfo=zone)
@@ -256,38 +277,27 @@ def route_read(stored: StoredPlan, route: d.Route) -> RouteRead:
         truck_name=truck.name,
         screen=truck.screen,
         day=route.day,
-        depot_departure=route.depot_departure.astimezone(zone),
-        depot_return=route.depot_return.astimezone(zone),
+        depot_departure=route.depot_departure,
+        depot_return=route.depot_return,
         shift_min=round(route.shift_min, 1),
         locked=key in stored.locked_routes,
-        breaks=[
-            BreakModel(start=b.start.astimezone(zone), end=b.end.astimezone(zone))
-            for b in route.breaks
-        ],
+        breaks=[BreakModel(start=b.start, end=b.end) for b in route.breaks],
         stops=[
-            _stop_read(
-                problem,
-                truck,
-                _local_stop(stop, zone),
-                i,
-                (*key, stop.venue_id) in stored.locked_stops,
+            StopRead(
+                position=i,
+                venue_name=venue.name,
+                screenings=[
+                    ScreeningRead(**screening_fields(problem.film(show.film_id), show))
+                    for show in stop.screenings
+                ],
+                locked=(*key, stop.venue_id) in stored.locked_stops,
+                **stop_fields(venue, stop, setup_min=truck.setup_min),
             )
             for i, stop in enumerate(route.stops)
+            for venue in (problem.venue(stop.venue_id),)
         ],
         dusk=civil_dusk(route.day, truck.depot, problem.rules.timezone),
         silence_start=midnight + timedelta(minutes=problem.rules.silence_start_min),
-    )
-
-
-def _local_stop(stop: d.Stop, zone: ZoneInfo) -> d.Stop:
-    return d.Stop(
-        venue_id=stop.venue_id,
-        arrival=stop.arrival.astimezone(zone),
-        departure=stop.departure.astimezone(zone),
-        screenings=tuple(
-            d.Screening(s.film_id, s.start.astimezone(zone), s.end.astimezone(zone))
-            for s in stop.screenings
-        ),
     )
 
 
@@ -349,21 +359,13 @@ def plan_summary(row: PlanRow, *, published: bool, created_by: str | None) -> Pl
     """The version's place in the history, from its row alone (routes are not read)."""
     zone = ZoneInfo(str(row.scenario.get("rules", {}).get("timezone", "Europe/Moscow")))
     return PlanSummary(
-        id=row.id,
-        season_id=row.season_id,
-        number=row.number,
-        parent_id=row.parent_id,
-        kind=row.kind,
-        draft=row.draft,
+        **asdict(plan_version(row, zone)),
         published=published,
-        version=row.version,
         objective=row.objective,
         stats=StatsModel.model_validate(
             {name: row.stats[name] for name in StatsModel.model_fields if name in row.stats}
         ),
         violation_count=len(row.violations),
-        note=row.note,
-        created_at=row.created_at.astimezone(zone),
         created_by=created_by,
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -49,7 +49,7 @@ from scheduler.db.plans import (
     set_lock,
     write_plan,
 )
-from scheduler.db.tables import PlanRow, User
+from scheduler.db.tables import PlanRow
 from scheduler.errors import Conflict, InvalidProblem
 from scheduler.planning import EditOutcome, check_plan, move_stop, swap_film
 from scheduler.schemas import PlanFile, plan_from_file, plan_to_file, problem_from_scenario
@@ -141,9 +141,8 @@ class Loaded:
 def load_version(session: Session, plan_id: int, *, for_update: bool = False) -> Loaded:
     """The version with everything a response needs; NotFound for an unknown id."""
     row = get_plan_row(session, plan_id, for_update=for_update)
-    published = get_season(session, row.season_id).published_plan_id == row.id
-    summary = plan_summary(row, published=published, created_by=author_name(session, row=row))
-    return Loaded(row, load_plan(row, published=published), summary)
+    summary = _summary(session, row)
+    return Loaded(row, load_plan(row, published=summary.published), summary)
 
 
 def _summary(session: Session, row: PlanRow) -> PlanSummary:
@@ -320,6 +319,7 @@ def publish(
     plan_id: DbId,
     user: Planner,
     session: SessionDep,
+    request: Request,
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanSummary:
@@ -327,17 +327,11 @@ def publish(
     a rule, is refused (409, saying why)."""
     row = get_plan_row(session, plan_id, for_update=True)
     check_version(if_match, row.version)
-    before = publish_plan(session, row=row)
-    record(
-        session,
-        user=user,
-        action="publish",
-        entity="plan",
-        entity_id=row.id,
-        before={"plan_id": before},
-        after={"plan_id": row.id, "season_id": row.season_id},
-    )
+    publish_plan(session, row=row, user=user)
     session.commit()
+    published = getattr(request.app.state, "published_cache", None)
+    if published is not None:
+        published.invalidate()  # drivers and the public see it on their next request
     set_etag(response, row.version)
     return _summary(session, row)
 
@@ -407,23 +401,42 @@ def _locks_kept(stored: StoredPlan, outcome: EditOutcome) -> None:
             )
 
 
+class _EditCall:
+    """What every hand edit route takes besides its body: the version, the planner, the
+    session, the response (status, ETag) and ``If-Match``."""
+
+    def __init__(
+        self,
+        plan_id: DbId,
+        user: Planner,
+        session: SessionDep,
+        response: Response,
+        if_match: IfMatch = None,
+    ) -> None:
+        self.plan_id = plan_id
+        self.user = user
+        self.session = session
+        self.response = response
+        self.if_match = if_match
+
+
+EditCall = Annotated[_EditCall, Depends()]
+
+
 def _edit(
-    *,
-    session: Session,
-    user: User,
-    plan_id: int,
-    if_match: str | None,
-    response: Response,
+    call: _EditCall,
     body: _Edit,
+    *,
     routes: list[tuple[str, date]],
     edit: Callable[[StoredPlan], EditOutcome],
     action: str,
     note: str,
 ) -> EditResult:
     """Apply a hand edit: locks, the engine's re-timing and verdict, then store it (or not)."""
-    loaded = load_version(session, plan_id, for_update=not body.dry_run)
+    session, user, response = call.session, call.user, call.response
+    loaded = load_version(session, call.plan_id, for_update=not body.dry_run)
     stored = loaded.stored
-    check_version(if_match, loaded.row.version)
+    check_version(call.if_match, loaded.row.version)
     _locked(stored, routes, (body.truck_id, body.day, body.venue_id))
     outcome = edit(stored)
     _locks_kept(stored, outcome)
@@ -484,14 +497,7 @@ def _edit(
     summary="Move a stop",
     responses=EDIT_RESPONSES,
 )
-def move(
-    plan_id: DbId,
-    body: MoveRequest,
-    user: Planner,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatch = None,
-) -> EditResult:
+def move(body: MoveRequest, call: EditCall) -> EditResult:
     """Move a stop to another truck, day or position; the routes it leaves and joins are
     re-timed and the whole plan re-checked. ``dry_run``: the verdict only (200). Otherwise a
     new version (kind ``edit``, parent: this plan, locks kept) is stored (201), unless the
@@ -499,12 +505,8 @@ def move(
     ``save_as_draft`` (then it is stored as a draft with its violations). A locked stop or
     truck-day cannot be changed (409)."""
     return _edit(
-        session=session,
-        user=user,
-        plan_id=plan_id,
-        if_match=if_match,
-        response=response,
-        body=body,
+        call,
+        body,
         routes=[(body.truck_id, body.day), (body.to_truck_id, body.to_day)],
         edit=lambda stored: move_stop(
             stored.problem,
@@ -531,23 +533,12 @@ def move(
     summary="Swap a film",
     responses=EDIT_RESPONSES,
 )
-def swap(
-    plan_id: DbId,
-    body: FilmSwap,
-    user: Planner,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatch = None,
-) -> EditResult:
+def swap(body: FilmSwap, call: EditCall) -> EditResult:
     """Show another film in one screening of a stop; the route is re-timed and the plan
     re-checked. Dry runs, drafts, 422 and 409 as for moves."""
     return _edit(
-        session=session,
-        user=user,
-        plan_id=plan_id,
-        if_match=if_match,
-        response=response,
-        body=body,
+        call,
+        body,
         routes=[(body.truck_id, body.day)],
         edit=lambda stored: swap_film(
             stored.problem,

@@ -18,8 +18,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
-from scheduler.api.deps import SessionDep
-from scheduler.api.plan_exports import JSON_ERRORS
+from scheduler.api.deps import JSON_ERRORS, CalendarResponse, SessionDep, content_doc
 from scheduler.db.itinerary import (
     PublicScreening,
     Published,
@@ -76,7 +75,8 @@ def _published_cache(request: Request) -> PublishedCache:
         with _cache_lock:
             cache = getattr(request.app.state, "published_cache", None)
             if cache is None:
-                cache = PublishedCache()
+                ttl = request.app.state.settings.published_ttl_s
+                cache = PublishedCache(keys_ttl_s=ttl)
                 request.app.state.published_cache = cache
     return cache
 
@@ -140,12 +140,6 @@ _OKRUGS = TypeAdapter(list[PublicOkrug])
 
 
 # --- rendering ---------------------------------------------------------------------------
-
-
-class CalendarResponse(Response):
-    """An iCalendar document."""
-
-    media_type = "text/calendar"
 
 
 class Rendered:
@@ -258,10 +252,7 @@ def okrugs(session: SessionDep, cache: PublishedDep, if_none_match: IfNoneMatch 
     response_class=CalendarResponse,
     summary="iCalendar feed of published screenings",
     responses={
-        200: {
-            "content": {"text/calendar": {"schema": {"type": "string"}}},
-            "description": "An iCalendar (RFC 5545) document, one event per screening",
-        },
+        **content_doc("text/calendar", "An iCalendar (RFC 5545) document, one event per screening"),
         **NOT_MODIFIED,
         404: {**JSON_ERRORS[404], "description": "No venue lies in that okrug"},
     },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -50,7 +50,7 @@ def create_user(body: UserCreate, admin: Admin, session: SessionDep) -> UserOut:
 
 
 @router.delete("/{user_id}", status_code=204, summary="Deactivate a user")
-def deactivate_user(user_id: int, admin: Admin, session: SessionDep) -> Response:
+def deactivate_user(user_id: int, admin: Admin, session: SessionDep, request: Request) -> Response:
     """The user can no longer log in and every token of theirs stops working."""
     user = session.get(User, user_id)
     if user is None:
@@ -62,4 +62,5 @@ def deactivate_user(user_id: int, admin: Admin, session: SessionDep) -> Response
         token.revoked_at = token.revoked_at or utcnow()
     record(session, user=admin, action="deactivate", entity="user", entity_id=user.id)
     session.commit()
+    request.app.state.logins.forget()
     return Response(status_code=204)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from scheduler import domain as d
 from scheduler.db.plans import StoredPlan, get_plan_row, load_plan
 from scheduler.db.tables import DriverEvent, PlanRow, Season
-from scheduler.schemas import ScenarioFile, TruckModel
+from scheduler.schemas import TruckModel
 
 __all__ = [
     "SCREENING_KINDS",
@@ -153,11 +154,10 @@ def _public_screenings(problem: d.Problem, plan: d.Plan) -> tuple[PublicScreenin
 def _load(session: Session, key: PublishedKey) -> Published:
     row = get_plan_row(session, key.plan_id)
     stored = load_plan(row, published=True)
-    scenario = ScenarioFile.model_validate(row.scenario)
     return Published(
         key=key,
         stored=stored,
-        trucks={truck.id: truck for truck in scenario.trucks},
+        trucks={truck.id: truck for truck in stored.scenario.trucks},
         published_at=row.published_at,
         routes={(r.truck_id, r.day): r for r in stored.plan.routes},
         screenings=_public_screenings(stored.problem, stored.plan),
@@ -174,18 +174,44 @@ class PublishedCache:
     re-publish never serves a stale one.
     """
 
-    def __init__(self, *, plans: int = 16, weight_budget: int = 32 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        *,
+        plans: int = 16,
+        weight_budget: int = 32 * 1024 * 1024,
+        keys_ttl_s: float = 1.0,
+    ) -> None:
         self._lock = threading.Lock()
+        self._keys_ttl_s = keys_ttl_s
+        self._keys: tuple[PublishedKey, ...] = ()
+        self._keys_at = float("-inf")
         self._plans: OrderedDict[PublishedKey, Published] = OrderedDict()
         self._results: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._max_plans = plans
         self._budget = weight_budget
         self._weight = 0
 
+    def invalidate(self) -> None:
+        """Forget which versions are published (this process just published one)."""
+        with self._lock:
+            self._keys_at = float("-inf")
+
+    def _published_keys(self, session: Session) -> tuple[PublishedKey, ...]:
+        """The published keys, asked of the database at most every ``keys_ttl_s`` seconds:
+        every phone polls its day, and a publish elsewhere shows within that time."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._keys_at < self._keys_ttl_s:
+                return self._keys
+        keys = published_keys(session)
+        with self._lock:
+            self._keys, self._keys_at = keys, now
+        return keys
+
     def plans(self, session: Session) -> tuple[Published, ...]:
         """Every season's published version, by season id."""
         found: list[Published] = []
-        for key in published_keys(session):
+        for key in self._published_keys(session):
             with self._lock:
                 entry = self._plans.get(key)
                 if entry is not None:

@@ -7,7 +7,7 @@ A version keeps the scenario it was planned from, its validator verdict and its 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,16 +18,20 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from scheduler import domain as d
 from scheduler.checks import Violation
+from scheduler.db.audit import record
 from scheduler.db.tables import PlanRow, RouteRow, ScreeningRow, Season, StopRow, UnservedRow, User
 from scheduler.db.types import utcnow
 from scheduler.errors import Conflict, NotFound
 from scheduler.schemas import ScenarioFile, problem_from_scenario, scenario_from_problem
 
 __all__ = [
+    "PlanVersion",
     "StoredPlan",
     "author_name",
     "get_plan_row",
     "load_plan",
+    "local_route",
+    "plan_version",
     "plan_versions",
     "publish_plan",
     "set_lock",
@@ -43,8 +47,8 @@ StopKey = tuple[str, date, str]
 
 
 @dataclass(frozen=True, slots=True)
-class StoredPlan:
-    """A plan version as the domain sees it, with its place in the season's history."""
+class PlanVersion:
+    """A version's place in the season's history, as its row says (routes not read)."""
 
     id: int
     season_id: int
@@ -52,11 +56,35 @@ class StoredPlan:
     parent_id: int | None
     kind: str
     draft: bool
-    published: bool
     version: int
     note: str
     created_at: datetime
+
+
+def plan_version(row: PlanRow, zone: ZoneInfo) -> PlanVersion:
+    """The row's place in the history, ``created_at`` in ``zone``."""
+    return PlanVersion(
+        id=row.id,
+        season_id=row.season_id,
+        number=row.number,
+        parent_id=row.parent_id,
+        kind=row.kind,
+        draft=row.draft,
+        version=row.version,
+        note=row.note,
+        created_at=row.created_at.astimezone(zone),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPlan(PlanVersion):
+    """A plan version as the domain sees it, with its place in the season's history."""
+
+    published: bool
+    scenario: ScenarioFile
+    """The scenario the version was planned from (its snapshot, as stored)."""
     problem: d.Problem
+    """``scenario`` in the domain."""
     plan: d.Plan
     violations: list[Violation]
     locked_routes: frozenset[RouteKey] = field(default_factory=frozenset)
@@ -145,14 +173,7 @@ def write_plan(
         draft=draft,
         note=note,
         objective=plan.objective,
-        stats={
-            "screenings": plan.stats.screenings,
-            "stops": plan.stats.stops,
-            "served_venues": plan.stats.served_venues,
-            "travel_min": plan.stats.travel_min,
-            "value": plan.stats.value,
-            "solve_s": plan.stats.solve_s,
-        },
+        stats=asdict(plan.stats),
         violations=[violation_to_json(v) for v in violations or []],
         scenario=scenario_from_problem(problem).model_dump(mode="json"),
         created_by=user_id,
@@ -187,45 +208,59 @@ def get_plan_row(session: Session, plan_id: int, *, for_update: bool = False) ->
     return row
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.astimezone(zone)
-
-
-def _route(row: RouteRow, zone: ZoneInfo) -> d.Route:
+def _route(row: RouteRow) -> d.Route:
     return d.Route(
         truck_id=row.truck_id,
         day=row.day,
-        depot_departure=_local(row.depot_departure, zone),
-        depot_return=_local(row.depot_return, zone),
+        depot_departure=row.depot_departure,
+        depot_return=row.depot_return,
         stops=tuple(
             d.Stop(
                 venue_id=stop.venue_id,
-                arrival=_local(stop.arrival, zone),
-                departure=_local(stop.departure, zone),
-                screenings=tuple(
-                    d.Screening(
-                        film_id=s.film_id, start=_local(s.start, zone), end=_local(s.end, zone)
-                    )
-                    for s in stop.screenings
-                ),
+                arrival=stop.arrival,
+                departure=stop.departure,
+                screenings=tuple(d.Screening(s.film_id, s.start, s.end) for s in stop.screenings),
             )
             for stop in row.stops
         ),
         breaks=tuple(
-            d.Break(
-                start=_local(datetime.fromisoformat(start), zone),
-                end=_local(datetime.fromisoformat(end), zone),
-            )
+            d.Break(datetime.fromisoformat(start), datetime.fromisoformat(end))
             for start, end in row.breaks
+        ),
+    )
+
+
+def local_route(route: d.Route, zone: ZoneInfo) -> d.Route:
+    """The route with every time in ``zone``."""
+    return d.Route(
+        truck_id=route.truck_id,
+        day=route.day,
+        depot_departure=route.depot_departure.astimezone(zone),
+        depot_return=route.depot_return.astimezone(zone),
+        stops=tuple(
+            d.Stop(
+                venue_id=stop.venue_id,
+                arrival=stop.arrival.astimezone(zone),
+                departure=stop.departure.astimezone(zone),
+                screenings=tuple(
+                    d.Screening(s.film_id, s.start.astimezone(zone), s.end.astimezone(zone))
+                    for s in stop.screenings
+                ),
+            )
+            for stop in route.stops
+        ),
+        breaks=tuple(
+            d.Break(b.start.astimezone(zone), b.end.astimezone(zone)) for b in route.breaks
         ),
     )
 
 
 def load_plan(row: PlanRow, *, published: bool | None = None) -> StoredPlan:
     """The domain view of a plan row (times in the season's time zone)."""
-    problem = problem_from_scenario(ScenarioFile.model_validate(row.scenario))
+    scenario = ScenarioFile.model_validate(row.scenario)
+    problem = problem_from_scenario(scenario)
     zone = ZoneInfo(problem.rules.timezone)
-    routes = tuple(_route(r, zone) for r in row.routes)
+    routes = tuple(local_route(_route(r), zone) for r in row.routes)
     stats = d.PlanStats(**{k: row.stats.get(k, 0) for k in d.PlanStats.__dataclass_fields__})
     plan = d.Plan(
         routes=routes,
@@ -236,16 +271,9 @@ def load_plan(row: PlanRow, *, published: bool | None = None) -> StoredPlan:
         stats=stats,
     )
     return StoredPlan(
-        id=row.id,
-        season_id=row.season_id,
-        number=row.number,
-        parent_id=row.parent_id,
-        kind=row.kind,
-        draft=row.draft,
+        **asdict(plan_version(row, zone)),
         published=row.published_at is not None if published is None else published,
-        version=row.version,
-        note=row.note,
-        created_at=row.created_at,
+        scenario=scenario,
         problem=problem,
         plan=plan,
         violations=[violation_from_json(v) for v in row.violations],
@@ -304,9 +332,10 @@ def set_lock(
     return before
 
 
-def publish_plan(session: Session, *, row: PlanRow) -> int | None:
-    """Make ``row`` the version drivers and the public see; Conflict for a draft or a plan
-    with violations. Returns the previously published version's id."""
+def publish_plan(session: Session, *, row: PlanRow, user: User | None) -> int | None:
+    """Make ``row`` the version drivers and the public see, with its audit entry (``user``
+    None: the system); Conflict for a draft or a plan with violations. Returns the
+    previously published version's id."""
     if row.draft:
         raise Conflict(f"plan {row.id} is a draft: save a valid version before publishing")
     if row.violations:
@@ -318,5 +347,14 @@ def publish_plan(session: Session, *, row: PlanRow) -> int | None:
     before = season.published_plan_id
     row.published_at = utcnow()
     season.published_plan_id = row.id
+    record(
+        session,
+        user=user,
+        action="publish",
+        entity="plan",
+        entity_id=row.id,
+        before={"plan_id": before},
+        after={"plan_id": row.id, "season_id": row.season_id},
+    )
     session.flush()
     return before

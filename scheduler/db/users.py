@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -13,6 +16,7 @@ from scheduler.errors import Conflict, InvalidProblem, NotFound
 from scheduler.security import Role, hash_password, new_token, token_digest, verify_password
 
 __all__ = [
+    "LoginCache",
     "add_user",
     "authenticate",
     "failures_since",
@@ -89,14 +93,91 @@ def issue_token(session: Session, user: User, secret_key: str, ttl: timedelta) -
     return token, row
 
 
-def user_for_token(session: Session, token: str, secret_key: str) -> tuple[User, Token]:
-    """The user behind a valid (known, unexpired, unrevoked) token; NotFound otherwise."""
-    row = session.scalar(select(Token).where(Token.token_hash == token_digest(token, secret_key)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+@dataclass(frozen=True, slots=True)
+class _Login:
+    user_id: int
+    name: str
+    role: str
+    truck_id: str | None
+    token_id: int
+    expires_at: datetime
+    checked: float
+
+
+class LoginCache:
+    """Valid logins by token hash for a few seconds, so a busy endpoint (the driver's day,
+    polled by every phone) does not look the token up on every request. Logout and user
+    deactivation in this process forget at once; other worker processes within ``ttl_s``."""
+
+    def __init__(self, ttl_s: float = 5.0, size: int = 4096) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._logins: dict[str, _Login] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> tuple[User, Token] | None:
+        """A fresh cached login as detached rows, or None."""
+        with self._lock:
+            login = self._logins.get(digest)
+        if login is None or time.monotonic() - login.checked > self.ttl_s:
+            return None
+        if login.expires_at <= utcnow():
+            return None
+        user = User(
+            id=login.user_id,
+            name=login.name,
+            role=login.role,
+            truck_id=login.truck_id,
+            active=True,
+            password_hash="",
+        )
+        token = Token(
+            id=login.token_id, user_id=login.user_id, token_hash=digest, expires_at=login.expires_at
+        )
+        return user, token
+
+    def put(self, digest: str, user: User, token: Token) -> None:
+        login = _Login(
+            user.id,
+            user.name,
+            user.role,
+            user.truck_id,
+            token.id,
+            token.expires_at,
+            time.monotonic(),
+        )
+        with self._lock:
+            if len(self._logins) >= self.size:
+                self._logins.clear()
+            self._logins[digest] = login
+
+    def forget(self, digest: str | None = None) -> None:
+        """Forget one login (logout) or all (a user deactivated)."""
+        with self._lock:
+            if digest is None:
+                self._logins.clear()
+            else:
+                self._logins.pop(digest, None)
+
+
+def user_for_token(
+    session: Session, token: str, secret_key: str, cache: LoginCache | None = None
+) -> tuple[User, Token]:
+    """The user behind a valid (known, unexpired, unrevoked) token; NotFound otherwise.
+    One query (token joined to its user), or none when ``cache`` knows the token."""
+    digest = token_digest(token, secret_key)
+    if cache is not None and (hit := cache.get(digest)) is not None:
+        return hit
+    found = session.execute(
+        select(User, Token).join(Token, Token.user_id == User.id).where(Token.token_hash == digest)
+    ).first()
+    if found is None:
         raise NotFound("invalid or expired token")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    user, row = found[0], found[1]
+    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.active:
         raise NotFound("invalid or expired token")
+    if cache is not None:
+        cache.put(digest, user, row)
     return user, row
 
 

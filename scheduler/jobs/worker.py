@@ -207,16 +207,7 @@ class _Solve:
                 },
             )
             if job.publish and not draft:
-                before = publish_plan(session, row=row)
-                record(
-                    session,
-                    user=user,
-                    action="publish",
-                    entity="plan",
-                    entity_id=row.id,
-                    before={"plan_id": before},
-                    after={"plan_id": row.id, "season_id": row.season_id},
-                )
+                publish_plan(session, row=row, user=user)
 
 
 def run_job(job_id: str, database_url: str) -> None:
