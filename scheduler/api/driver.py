@@ -410,7 +410,11 @@ def driver_today(
     truck_id = _truck_of(user)
     day = day or public.today()
     found = itinerary.truck_day(cache.plans(session), truck_id, day)
-    part = _route_part(found) if found else _no_route(session, truck_id, day)
+    if found is None:
+        part = _no_route(session, truck_id, day)
+    else:  # the same for every poll of this version: built once
+        key = ("driver-day", found.published.key, truck_id, day)
+        part = cache.memo(key, lambda: _route_part(found))
     return DriverDay(date=day, events=day_events.get(session, truck_id, day), **part)
 
 
