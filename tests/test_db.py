@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 from scheduler.db.catalogue import import_scenario, season_problem
 from scheduler.db.engine import Database
 from scheduler.db.migrate import current_revision, head_revision, upgrade
-from scheduler.db.plans import get_plan_row, load_plan, write_plan
+from scheduler.db.plans import get_plan_row, load_plan, publish_plan, write_plan
 from scheduler.db.tables import Base, PlanRow, RouteRow
 from scheduler.planning import PlanOutcome
 from scheduler.schemas import scenario_from_problem
+
+from conftest import Seeded
 
 
 def test_upgrade_on_an_empty_sqlite_file(tmp_path: Path) -> None:
@@ -94,3 +96,26 @@ def _problem(outcome: PlanOutcome):  # type: ignore[no-untyped-def]
     from conftest import DEMO_DAYS
 
     return demo_problem(days=DEMO_DAYS)
+
+
+def test_publishing_a_version_unpublishes_the_previous_one(
+    database: Database, seeded: Seeded
+) -> None:
+    """Only the season's published version carries ``published_at``: publishing version 2
+    clears it on version 1, so ``load_plan`` calls version 1 unpublished."""
+    with database.session() as session:
+        first = get_plan_row(session, seeded.plan_id)
+        stored = load_plan(first)
+        second = write_plan(
+            session,
+            season_id=seeded.season_id,
+            problem=stored.problem,
+            plan=stored.plan,
+            kind="edit",
+            parent_id=first.id,
+        )
+        publish_plan(session, row=second, user=None)
+        second_id = second.id
+    with database.session() as session:
+        assert load_plan(get_plan_row(session, seeded.plan_id)).published is False
+        assert load_plan(get_plan_row(session, second_id)).published is True

@@ -8,8 +8,6 @@ again returns the first result and stores nothing, so a phone may replay its que
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -39,6 +37,7 @@ from scheduler.db.itinerary import SCREENING_KINDS, VENUE_KINDS, EventKind, Truc
 from scheduler.db.plans import local_route
 from scheduler.db.tables import DriverEvent, Truck, User
 from scheduler.errors import Forbidden, InvalidProblem, NotFound
+from scheduler.expiring import Expiring
 from scheduler.exports import run_sheet_html
 from scheduler.schemas import DepotModel, TruckModel
 
@@ -352,34 +351,19 @@ def _check_venue(body: DriverEventIn, found: TruckDay | None, day: date) -> None
 # --- the driver's routes ---------------------------------------------------------------------
 
 
-class DayEvents:
+class DayEvents(Expiring[tuple[str, date], list["DriverEventOut"]]):
     """Each truck-day's events, kept for ``ttl_s`` seconds: every phone polls its day, and
     the events only change when that phone posts one (which forgets the entry at once in
     this process; another worker process sees it within ``ttl_s``)."""
 
-    def __init__(self, ttl_s: float) -> None:
-        self.ttl_s = ttl_s
-        self._found: dict[tuple[str, date], tuple[float, list[DriverEventOut]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, session: Session, truck_id: str, day: date) -> list[DriverEventOut]:
+    def events(self, session: Session, truck_id: str, day: date) -> list[DriverEventOut]:
         """The events of a truck-day, from memory when fresh."""
-        key, now = (truck_id, day), time.monotonic()
-        with self._lock:
-            cached = self._found.get(key)
-        if cached is not None and now - cached[0] < self.ttl_s:
-            return cached[1]
-        events = [event_out(e) for e in itinerary.list_events(session, day=day, truck_id=truck_id)]
-        with self._lock:
-            if len(self._found) > 10_000:
-                self._found.clear()
-            self._found[key] = (now, events)
-        return events
-
-    def forget(self, truck_id: str, day: date) -> None:
-        """A new event for that truck-day was stored."""
-        with self._lock:
-            self._found.pop((truck_id, day), None)
+        return self.get_or_load(
+            (truck_id, day),
+            lambda: [
+                event_out(e) for e in itinerary.list_events(session, day=day, truck_id=truck_id)
+            ],
+        )
 
 
 def _day_events(request: Request) -> DayEvents:
@@ -415,7 +399,7 @@ def driver_today(
     else:  # the same for every poll of this version: built once
         key = ("driver-day", found.published.key, truck_id, day)
         part = cache.memo(key, lambda: _route_part(found))
-    return DriverDay(date=day, events=day_events.get(session, truck_id, day), **part)
+    return DriverDay(date=day, events=day_events.events(session, truck_id, day), **part)
 
 
 @driver_router.get(
@@ -501,7 +485,7 @@ def post_event(
             note=body.note,
         )
         session.commit()
-        day_events.forget(truck_id, day)
+        day_events.forget((truck_id, day))
     except IntegrityError:  # the same id posted at the same time: the first one won
         session.rollback()
         existing = itinerary.find_event(session, truck_id=truck_id, client_id=body.id)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -244,24 +244,6 @@ def import_scenario(session: Session, scenario: ScenarioFile | dict[str, Any]) -
     session.add(season)
     session.flush()
     return season
-
-
-def validation_problems(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
-    """(field, message) pairs of a pydantic error, fields dotted."""
-    found = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"])
-        field = ".".join(p for p in (prefix, where) if p)
-        found.append((field or "(body)", item["msg"].removeprefix("Value error, ")))
-    return found
-
-
-def raise_invalid(error: ValidationError, prefix: str = "") -> None:
-    """Raise InvalidProblem for a pydantic error."""
-    raise InvalidProblem(validation_problems(error, prefix)) from error
-
-
-# --- checks before a change -----------------------------------------------------------
 
 
 def _check(problems: Problems) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import enum
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from scheduler import domain as d
 from scheduler.db.plans import StoredPlan, get_plan_row, load_plan
 from scheduler.db.tables import DriverEvent, PlanRow, Season
+from scheduler.expiring import Expiring
 from scheduler.schemas import TruckModel
 
 __all__ = [
@@ -182,9 +182,7 @@ class PublishedCache:
         keys_ttl_s: float = 1.0,
     ) -> None:
         self._lock = threading.Lock()
-        self._keys_ttl_s = keys_ttl_s
-        self._keys: tuple[PublishedKey, ...] = ()
-        self._keys_at = float("-inf")
+        self._keys: Expiring[str, tuple[PublishedKey, ...]] = Expiring(keys_ttl_s, size=1)
         self._plans: OrderedDict[PublishedKey, Published] = OrderedDict()
         self._results: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._max_plans = plans
@@ -193,25 +191,14 @@ class PublishedCache:
 
     def invalidate(self) -> None:
         """Forget which versions are published (this process just published one)."""
-        with self._lock:
-            self._keys_at = float("-inf")
-
-    def _published_keys(self, session: Session) -> tuple[PublishedKey, ...]:
-        """The published keys, asked of the database at most every ``keys_ttl_s`` seconds:
-        every phone polls its day, and a publish elsewhere shows within that time."""
-        now = time.monotonic()
-        with self._lock:
-            if now - self._keys_at < self._keys_ttl_s:
-                return self._keys
-        keys = published_keys(session)
-        with self._lock:
-            self._keys, self._keys_at = keys, now
-        return keys
+        self._keys.forget()
 
     def plans(self, session: Session) -> tuple[Published, ...]:
         """Every season's published version, by season id."""
         found: list[Published] = []
-        for key in self._published_keys(session):
+        # asked of the database at most every keys_ttl_s: a publish elsewhere shows by then
+        keys = self._keys.get_or_load("published", lambda: published_keys(session))
+        for key in keys:
             with self._lock:
                 entry = self._plans.get(key)
                 if entry is not None:

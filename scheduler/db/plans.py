@@ -345,6 +345,8 @@ def publish_plan(session: Session, *, row: PlanRow, user: User | None) -> int | 
     if season is None:
         raise NotFound(f"season {row.season_id} does not exist")
     before = season.published_plan_id
+    if before is not None and before != row.id and (old := session.get(PlanRow, before)):
+        old.published_at = None  # published_at is set on the season's published version only
     row.published_at = utcnow()
     season.published_plan_id = row.id
     record(

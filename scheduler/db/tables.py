@@ -182,6 +182,7 @@ class PlanRow(Base):
     scenario: Mapped[dict[str, Any]] = mapped_column()
     """The scenario file (wire format) this plan was made for."""
     published_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    """When this version was published; set only while it is the season's published one."""
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
@@ -41,8 +40,3 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 """A JSON document column (JSONB on PostgreSQL)."""
-
-
-def json_value(value: Any) -> Any:
-    """Identity; documents that a value is stored as JSON."""
-    return value

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 from scheduler.db.tables import LoginFailure, Token, Truck, User
 from scheduler.db.types import utcnow
 from scheduler.errors import Conflict, InvalidProblem, NotFound
+from scheduler.expiring import Expiring
 from scheduler.security import Role, hash_password, new_token, token_digest, verify_password
 
 __all__ = [
@@ -101,27 +100,20 @@ class _Login:
     truck_id: str | None
     token_id: int
     expires_at: datetime
-    checked: float
 
 
-class LoginCache:
+class LoginCache(Expiring[str, _Login]):
     """Valid logins by token hash for a few seconds, so a busy endpoint (the driver's day,
     polled by every phone) does not look the token up on every request. Logout and user
     deactivation in this process forget at once; other worker processes within ``ttl_s``."""
 
     def __init__(self, ttl_s: float = 5.0, size: int = 4096) -> None:
-        self.ttl_s = ttl_s
-        self.size = size
-        self._logins: dict[str, _Login] = {}
-        self._lock = threading.Lock()
+        super().__init__(ttl_s, size)
 
-    def get(self, digest: str) -> tuple[User, Token] | None:
-        """A fresh cached login as detached rows, or None."""
-        with self._lock:
-            login = self._logins.get(digest)
-        if login is None or time.monotonic() - login.checked > self.ttl_s:
-            return None
-        if login.expires_at <= utcnow():
+    def login(self, digest: str) -> tuple[User, Token] | None:
+        """A fresh, unexpired cached login as detached rows, or None."""
+        login = self.get(digest)
+        if login is None or login.expires_at <= utcnow():
             return None
         user = User(
             id=login.user_id,
@@ -136,28 +128,10 @@ class LoginCache:
         )
         return user, token
 
-    def put(self, digest: str, user: User, token: Token) -> None:
-        login = _Login(
-            user.id,
-            user.name,
-            user.role,
-            user.truck_id,
-            token.id,
-            token.expires_at,
-            time.monotonic(),
-        )
-        with self._lock:
-            if len(self._logins) >= self.size:
-                self._logins.clear()
-            self._logins[digest] = login
-
-    def forget(self, digest: str | None = None) -> None:
-        """Forget one login (logout) or all (a user deactivated)."""
-        with self._lock:
-            if digest is None:
-                self._logins.clear()
-            else:
-                self._logins.pop(digest, None)
+    def remember(self, digest: str, user: User, token: Token) -> None:
+        """Keep a login just checked against the database."""
+        login = _Login(user.id, user.name, user.role, user.truck_id, token.id, token.expires_at)
+        self.put(digest, login)
 
 
 def user_for_token(
@@ -166,7 +140,7 @@ def user_for_token(
     """The user behind a valid (known, unexpired, unrevoked) token; NotFound otherwise.
     One query (token joined to its user), or none when ``cache`` knows the token."""
     digest = token_digest(token, secret_key)
-    if cache is not None and (hit := cache.get(digest)) is not None:
+    if cache is not None and (hit := cache.login(digest)) is not None:
         return hit
     found = session.execute(
         select(User, Token).join(Token, Token.user_id == User.id).where(Token.token_hash == digest)
@@ -177,7 +151,7 @@ def user_for_token(
     if row.revoked_at is not None or row.expires_at <= utcnow() or not user.active:
         raise NotFound("invalid or expired token")
     if cache is not None:
-        cache.put(digest, user, row)
+        cache.remember(digest, user, row)
     return user, row
 
 
