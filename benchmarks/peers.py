@@ -4,13 +4,22 @@
     python benchmarks/peers.py --set toptw --instances c101,pr01 --time-limit 10
     python benchmarks/peers.py --set solomon --instances C101,R101 --engines ours,pyvrp --csv p.csv
 
+The issue-8 targets, each set in one run beside PyVRP alone (needs a quiet machine, ~20 s
+per instance: about 19 min for Solomon, 14 min for TOPTW)::
+
+    python benchmarks/peers.py --set solomon --engines ours,pyvrp --time-limit 10
+    python benchmarks/peers.py --set toptw --engines ours,pyvrp --time-limit 10 \
+        --instances pr01,pr02,pr03,pr04,pr05,pr06,pr07,pr08,pr09,pr10
+
 Every engine gets the same instances, the same integer data (distances and times truncated to
 the instance's precision, the DIMACS convention of the best-known values) and the same time
 limit, one run at a time; each solution is re-checked by ``scheduler.bench.check`` (the same
 independent checker as ``scheduler bench``) and its cost recomputed from the routes. Columns
 ``cores`` are measured: CPU seconds (this process and its children) over wall seconds.
 
-- ``ours``: ``scheduler.bench`` -> ``solve_core`` (engine ``auto``), exactly as ``scheduler bench``;
+- ``ours``: ``scheduler.bench`` -> ``solve_core`` (engine ``auto``), exactly as ``scheduler bench``:
+  two PyVRP searches with different seeds on the two cores (``core.portfolio``), the better
+  one kept;
 - ``ortools``: the textbook model written here on the raw instance: one ``Time`` dimension with
   windows via ``CumulVar.SetRange``, a capacity dimension (Solomon), ``AddDisjunction`` with a
   penalty of score x weight per customer (TOPTW; the weight makes score dominate distance),

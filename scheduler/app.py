@@ -45,10 +45,12 @@ from scheduler.errors import (
     InvalidProblem,
     NotFound,
     SchedulerError,
+    SolverError,
     Unauthorized,
 )
 from scheduler.jobs import JobQueue
 from scheduler.jobs.backends import make_queue
+from scheduler.schemas import named_field
 from scheduler.web import pages
 from scheduler.web.pages import mount_static
 
@@ -79,6 +81,7 @@ STATUS: dict[type[SchedulerError], int] = {
     Conflict: 409,
     Forbidden: 403,
     Unauthorized: 401,
+    SolverError: 500,
 }
 
 
@@ -104,14 +107,13 @@ async def _scheduler_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    detail = [
-        {
-            "loc": list(item.get("loc", ())),
-            "msg": str(item.get("msg", "")).removeprefix("Value error, "),
-            "type": str(item.get("type", "value_error")),
-        }
-        for item in error.errors()
-    ]
+    detail = []
+    for item in error.errors():
+        loc, message = list(item.get("loc", ())), str(item.get("msg", ""))
+        message = message.removeprefix("Value error, ")
+        if named := named_field(message):  # a cross-field check names its field
+            loc, message = [*loc, *named[0]], named[1]
+        detail.append({"loc": loc, "msg": message, "type": str(item.get("type", "value_error"))})
     return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
 
 

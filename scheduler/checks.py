@@ -20,6 +20,7 @@ from itertools import chain, pairwise
 from zoneinfo import ZoneInfo
 
 from scheduler.domain import (
+    WEEKDAY_NAMES,
     Break,
     Film,
     Location,
@@ -34,7 +35,7 @@ from scheduler.domain import (
     truck_available_on,
     venue_open_on,
 )
-from scheduler.sun import civil_dusk
+from scheduler.sun import civil_dusk, next_civil_dawn
 from scheduler.travel import TravelTimes
 
 __all__ = ["RULES", "TOLERANCE", "Violation", "verify"]
@@ -417,9 +418,12 @@ def _screening_times(season: _Season, day: _Day, stop: Stop) -> Iterator[Violati
 def _shift(season: _Season, day: _Day) -> Iterator[Violation]:
     """The route lies inside the driver's shift window and its maximum length."""
     route, truck = day.route, day.truck
-    opens = season.at(route.day, truck.shift.start_min)
-    closes = season.at(route.day, truck.shift.end_min)
-    window = f"the shift {_hhmm(truck.shift.start_min)}-{_hhmm(truck.shift.end_min)}"
+    shift, longest = truck.shift_on(route.day), truck.max_shift_on(route.day)
+    opens = season.at(route.day, shift.start_min)
+    closes = season.at(route.day, shift.end_min)
+    window = f"the shift {_hhmm(shift.start_min)}-{_hhmm(shift.end_min)}"
+    if truck.day_shifts and (shift != truck.shift or longest != truck.max_shift_min):
+        window += " of that day"
     if route.depot_departure < opens - TOLERANCE:
         yield day.violation(
             "shift", f"leaves the depot at {day.clock(route.depot_departure)}, before {window}"
@@ -429,8 +433,8 @@ def _shift(season: _Season, day: _Day) -> Iterator[Violation]:
             "shift", f"returns to the depot at {day.clock(route.depot_return)}, after {window}"
         )
     length = route.depot_return - route.depot_departure
-    if length > timedelta(minutes=truck.max_shift_min) + TOLERANCE:
-        message = f"shift of {_min(length)} is longer than {truck.max_shift_min} min"
+    if length > timedelta(minutes=longest) + TOLERANCE:
+        message = f"shift of {_min(length)} is longer than {longest} min"
         yield day.violation("shift", message)
 
 
@@ -509,9 +513,13 @@ def _venue_date(season: _Season, visit: _Visit) -> Iterator[Violation]:
 
 
 def _venue_hours(season: _Season, visit: _Visit) -> Iterator[Violation]:
-    """Every screening lies inside one of the venue's opening windows."""
-    day, hours = visit.route.day, visit.venue.hours
-    allowed = ", ".join(f"{_hhmm(w.start_min)}-{_hhmm(w.end_min)}" for w in hours)
+    """Every screening lies inside one of the venue's opening windows of that day."""
+    day, hours = visit.route.day, visit.venue.hours_on(visit.route.day)
+    allowed = "the opening hours " + (
+        ", ".join(f"{_hhmm(w.start_min)}-{_hhmm(w.end_min)}" for w in hours) or "(closed)"
+    )
+    if hours != visit.venue.hours:
+        allowed += f" of {WEEKDAY_NAMES[day.weekday()]} {day} (day_hours)"
     for show in visit.stop.screenings:
         if not any(
             show.start >= season.at(day, w.start_min) - TOLERANCE
@@ -520,22 +528,32 @@ def _venue_hours(season: _Season, visit: _Visit) -> Iterator[Violation]:
         ):
             message = (
                 f"{season.film_title(show.film_id)} {visit.clock(show.start)}-"
-                f"{visit.clock(show.end)} is outside the opening hours {allowed}"
+                f"{visit.clock(show.end)} is outside {allowed}"
             )
             yield visit.violation("venue_hours", message, show.film_id)
 
 
 def _darkness(season: _Season, visit: _Visit) -> Iterator[Violation]:
-    """A projector screening starts at or after civil dusk."""
+    """A projector screening starts at or after civil dusk and ends by the next morning's
+    civil dawn."""
     if visit.truck is None or visit.truck.screen != ScreenType.PROJECTOR:
         return
-    dusk = civil_dusk(visit.route.day, visit.venue.location, season.problem.rules.timezone)
+    timezone = season.problem.rules.timezone
+    dusk = civil_dusk(visit.route.day, visit.venue.location, timezone)
+    dawn = next_civil_dawn(visit.route.day, visit.venue.location, timezone)
     for show in visit.stop.screenings:
+        film = season.film_title(show.film_id)
         if dusk is None or show.start < dusk - TOLERANCE:
             when = f"civil dusk {visit.clock(dusk)}" if dusk else "no civil dusk that day"
             message = (
-                f"projector screening of {season.film_title(show.film_id)} "
-                f"at {visit.clock(show.start)} before darkness ({when})"
+                f"projector screening of {film} at {visit.clock(show.start)} before darkness "
+                f"({when})"
+            )
+            yield visit.violation("darkness", message, show.film_id)
+        elif dawn is not None and show.end > dawn + TOLERANCE:
+            message = (
+                f"projector screening of {film} {visit.clock(show.start)}-"
+                f"{visit.clock(show.end)} ends after darkness (civil dawn {visit.clock(dawn)})"
             )
             yield visit.violation("darkness", message, show.film_id)
 
@@ -616,13 +634,15 @@ def _season_visits(season: _Season, plan: Plan) -> Iterator[Violation]:
         if len(days) > limit:
             message = f"{venue.name}: {len(days)} visits, at most {limit}"
             yield Violation("max_visits", message, venue_id=venue_id)
-        if rules.min_gap_days < 1:
+        gap_days = venue.gap_days(rules)
+        if gap_days < 1:
             continue
         for first, second in pairwise(sorted(days)):
-            if (second - first).days < rules.min_gap_days:
+            if (second - first).days < gap_days:
+                whose = "" if venue.min_gap_days is None else " (the venue's min_gap_days)"
                 message = (
                     f"{venue.name}: visits on {first} and {second}, "
-                    f"at least {rules.min_gap_days} days apart required"
+                    f"at least {gap_days} days apart required{whose}"
                 )
                 yield Violation("min_gap_days", message, day=second, venue_id=venue_id)
 

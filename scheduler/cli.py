@@ -4,22 +4,28 @@ file formats' JSON Schema, import spreadsheets, run the public routing benchmark
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scheduler import schemas
 from scheduler.checks import Violation
+from scheduler.config import get_settings
 from scheduler.demo import demo_problem
 from scheduler.domain import Plan, Problem
-from scheduler.errors import InvalidProblem, SchedulerError
+from scheduler.errors import InvalidProblem, SchedulerError, SolverError
 from scheduler.importing import scenario_from_csv
 from scheduler.planning import (
     BenchOutcome,
@@ -30,7 +36,9 @@ from scheduler.planning import (
     check_plan,
     plan_problem,
 )
+from scheduler.roads import CachedTravelTimes, build_road_graph, travel_provider
 from scheduler.serve import db_app, serve, users_app
+from scheduler.travel import TravelTimes
 
 __all__ = ["app"]
 
@@ -43,12 +51,34 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+roads_app = typer.Typer(
+    help="Road graphs from OpenStreetMap for real driving times (plan --roads CACHE).",
+    no_args_is_help=True,
+)
+app.add_typer(roads_app, name="roads")
 app.command()(serve)
 console = Console()
 errors = Console(stderr=True)
+log = logging.getLogger(__name__)
 
 TimeLimit = Annotated[
     float, typer.Option("--time-limit", min=0.5, help="Solver budget in seconds for the season.")
+]
+RoadsCache = Annotated[
+    Path | None,
+    typer.Option(
+        "--roads",
+        metavar="CACHE",
+        help="Drive on this road graph (from 'roads build'); default: SCHEDULER_ROADS_CACHE.",
+    ),
+]
+OsrmUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--osrm",
+        metavar="URL",
+        help="Ask this OSRM server's Table API for driving times; default: SCHEDULER_OSRM_URL.",
+    ),
 ]
 
 
@@ -62,17 +92,54 @@ class BenchSet(StrEnum):
     toptw = "toptw"
 
 
+class _OneLine(logging.Formatter):
+    """A log record as one line: tracebacks stay out of the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        plain = logging.makeLogRecord(record.__dict__)
+        plain.exc_info, plain.exc_text, plain.stack_info = None, None, None
+        return super().format(plain)
+
+
+@app.callback()
+def _main() -> None:
+    """Kinotruck Scheduler: plan where Moscow's cinema trucks go and what they screen."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        root.addHandler(handler)
+
+
 def _fail(error: SchedulerError) -> typer.Exit:
+    """Print the error for people; exit 2 for bad input, 3 when the engine failed."""
     if isinstance(error, InvalidProblem):
         errors.print("[bold red]Invalid input:[/]")
         for field, message in error.problems:
             errors.print(f"  [red]{field}[/]: {message}", markup=True, highlight=False)
     else:
-        errors.print(f"[bold red]Error:[/] {error}")
-    return typer.Exit(code=2)
+        errors.print(f"[bold red]Error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=3 if isinstance(error, SolverError) else 2)
 
 
-def _solve(problem: Problem, time_limit: float) -> PlanOutcome:
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn every error into a message and an exit code, never a traceback."""
+    try:
+        yield
+    except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        raise
+    except SchedulerError as error:
+        raise _fail(error) from None
+    except Exception as error:
+        log.error("unexpected error", exc_info=True)
+        detail = str(error).strip() or "no message"
+        failure = SolverError(f"unexpected error ({type(error).__name__}: {detail})")
+        raise _fail(failure) from None
+
+
+def _solve(problem: Problem, time_limit: float, travel: TravelTimes | None = None) -> PlanOutcome:
     with Progress(
         TextColumn("[bold]Planning[/] {task.description}"),
         BarColumn(),
@@ -86,7 +153,7 @@ def _solve(problem: Problem, time_limit: float) -> PlanOutcome:
         def progress(step: SolveProgress) -> None:
             bar.update(task, completed=step.windows_done, total=step.windows_total)
 
-        return plan_problem(problem, time_limit, progress=progress)
+        return plan_problem(problem, time_limit, travel, progress=progress)
 
 
 def _write(path: Path, text: str) -> None:
@@ -125,6 +192,10 @@ def _show_plan(problem: Problem, plan: Plan) -> None:
         f"{len(problem.venues)} venues served, {s.travel_min / 60:.1f} h of driving, "
         f"objective {plan.objective:,.1f}, solved in {s.solve_s:.1f} s"
     )
+    if s.bound is not None and s.gap_pct is not None:
+        console.print(f"Proven bound {s.bound:,.1f}: the plan is within {s.gap_pct:.1f} % of it")
+    else:
+        console.print("Proven bound: not computed in the time limit")
 
 
 def _show_okrugs(problem: Problem, plan: Plan) -> None:
@@ -163,8 +234,10 @@ def _show_violations(violations: list[Violation]) -> None:
     console.print(", ".join(f"{rule}: {n}" for rule, n in counts.most_common()))
 
 
-def _plan_and_report(problem: Problem, time_limit: float, out: Path | None) -> None:
-    outcome = _solve(problem, time_limit)
+def _plan_and_report(
+    problem: Problem, time_limit: float, out: Path | None, travel: TravelTimes | None = None
+) -> None:
+    outcome = _solve(problem, time_limit, travel)
     _show_plan(problem, outcome.plan)
     _show_violations(outcome.violations)
     if out is not None:
@@ -184,14 +257,12 @@ def demo(
     ] = None,
 ) -> None:
     """Plan the built-in Moscow demo season (July 2026)."""
-    try:
+    with _reported():
         problem = demo_problem(days=days)
         if scenario_out is not None:
             _write(scenario_out, schemas.dump_json(schemas.scenario_from_problem(problem)))
             console.print(f"Scenario written to {scenario_out}")
         _plan_and_report(problem, time_limit, out)
-    except SchedulerError as error:
-        raise _fail(error) from None
 
 
 @app.command()
@@ -199,25 +270,27 @@ def plan(
     scenario: Annotated[Path, typer.Argument(help="Scenario JSON file.")],
     out: Annotated[Path, typer.Option(help="Write the plan JSON here.")],
     time_limit: TimeLimit = 30.0,
+    roads: RoadsCache = None,
+    osrm: OsrmUrl = None,
 ) -> None:
     """Plan a scenario file."""
-    try:
-        _plan_and_report(schemas.load_scenario(scenario), time_limit, out)
-    except SchedulerError as error:
-        raise _fail(error) from None
+    with _reported():
+        problem = schemas.load_scenario(scenario)
+        _plan_and_report(problem, time_limit, out, _travel(problem, roads, osrm))
 
 
 @app.command()
 def check(
     scenario: Annotated[Path, typer.Argument(help="Scenario JSON file.")],
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON file.")],
+    roads: RoadsCache = None,
+    osrm: OsrmUrl = None,
 ) -> None:
     """Re-check a plan against every rule; exit 0 only when nothing is violated."""
-    try:
+    with _reported():
         problem = schemas.load_scenario(scenario)
-        violations = check_plan(problem, schemas.load_plan(plan_file))
-    except SchedulerError as error:
-        raise _fail(error) from None
+        plan_read = schemas.load_plan(plan_file)
+        violations = check_plan(problem, plan_read, _travel(problem, roads, osrm))
     _show_violations(violations)
     if violations:
         raise typer.Exit(code=1)
@@ -366,6 +439,50 @@ def _day(option: str, text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidProblem([(option, f"'{text}' is not a date YYYY-MM-DD")]) from None
+
+
+def _travel(problem: Problem, roads: Path | None, osrm: str | None) -> TravelTimes:
+    """The travel-time provider the options (else the settings) ask for, with the times
+    between the problem's places computed up front in one block."""
+    if roads is None and osrm is None:
+        settings = get_settings()
+        roads, osrm = settings.roads_cache, settings.osrm_url
+    travel = travel_provider(roads_cache=roads, osrm_url=osrm)
+    if isinstance(travel, CachedTravelTimes):
+        with errors.status("Computing driving times between the scenario's places"):
+            travel.warm([t.depot for t in problem.trucks] + [v.location for v in problem.venues])
+    return travel
+
+
+@roads_app.command("build")
+def roads_build(
+    osm_file: Annotated[
+        Path, typer.Argument(metavar="FILE.osm.pbf", help="OpenStreetMap extract.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(metavar="CACHE", help="Cache to write; default FILE.roads.npz.")
+    ] = None,
+    truck_weight: Annotated[
+        float, typer.Option(min=0.1, help="Truck weight in tonnes, for maxweight limits.")
+    ] = 12.0,
+) -> None:
+    """Build a truck's road graph from an OpenStreetMap extract and save it as a cache."""
+    target = out or osm_file.with_name(osm_file.name.split(".")[0] + ".roads.npz")
+    with _reported():
+        with errors.status(f"Reading {osm_file}"):
+            report = build_road_graph(osm_file, truck_weight)
+        report.graph.save(target)
+    graph = report.graph
+    dropped = ", ".join(f"{rule} {n}" for rule, n in sorted(report.dropped.items())) or "none"
+    console.print(
+        f"Read {report.ways_read:,} highway ways, kept {report.ways_kept:,}; dropped: {dropped}"
+    )
+    console.print(
+        f"Graph: {graph.node_count:,} nodes, {graph.edge_count:,} directed edges, "
+        f"{int(graph.main.sum()):,} nodes in the largest connected part; "
+        f"{report.segments_missing_nodes:,} segments left out (nodes outside the extract)"
+    )
+    console.print(f"Road cache written to {target} ({target.stat().st_size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":  # pragma: no cover

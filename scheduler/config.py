@@ -2,6 +2,8 @@
 
 ``SCHEDULER_DATABASE_URL`` selects PostgreSQL instead of the embedded SQLite file;
 ``SCHEDULER_BROKER_URL`` selects Celery on Redis instead of the in-process job runner.
+``SCHEDULER_ROADS_CACHE`` (a road graph from ``scheduler roads build``) or ``SCHEDULER_OSRM_URL``
+(an OSRM server) replace the offline travel-time estimate.
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ class Settings(BaseSettings):
     )
     tile_url: str = Field(
         default="", description="Map tile URL template for the web UI; empty: okrug base map."
+    )
+    roads_cache: Path | None = Field(
+        default=None,
+        description="Road graph cache from 'scheduler roads build'; unset: offline estimates.",
+    )
+    osrm_url: str | None = Field(
+        default=None,
+        description="OSRM server for driving times (Table API), e.g. http://osrm:5000.",
     )
 
     def resolved_database_url(self) -> str:

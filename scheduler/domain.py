@@ -14,7 +14,10 @@ from typing import TypeVar
 
 __all__ = [
     "AGE_RATINGS",
+    "WEEKDAY_NAMES",
     "Break",
+    "DayHours",
+    "DayShift",
     "DayWindow",
     "Film",
     "Location",
@@ -78,6 +81,44 @@ class DayWindow:
         return self.start_min <= start_min and end_min <= self.end_min
 
 
+WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Weekday names as the scenario writes them; index = ``date.weekday()``."""
+
+
+@dataclass(frozen=True, slots=True)
+class DayHours:
+    """A venue's opening hours on some weekdays (0 = Monday) and dates; no windows: closed."""
+
+    windows: tuple[DayWindow, ...]
+    weekdays: frozenset[int] = frozenset()
+    dates: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class DayShift:
+    """A truck's shift on some weekdays (0 = Monday) and dates."""
+
+    shift: DayWindow
+    weekdays: frozenset[int] = frozenset()
+    dates: frozenset[date] = frozenset()
+    max_shift_min: int | None = None
+    """``None``: the truck's ``max_shift_min``."""
+
+
+_Rule = TypeVar("_Rule", DayHours, DayShift)
+
+
+def _day_rule(rules: tuple[_Rule, ...], day: date) -> _Rule | None:
+    """The rule for ``day``: one naming the date wins over one naming its weekday."""
+    for rule in rules:
+        if day in rule.dates:
+            return rule
+    for rule in rules:
+        if day.weekday() in rule.weekdays:
+            return rule
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Venue:
     """A place where a truck can stop and screen films."""
@@ -106,6 +147,20 @@ class Venue:
     source: str = ""
     address: str = ""
     """Street address or a description a driver can find (shown on the driver's day)."""
+    day_hours: tuple[DayHours, ...] = ()
+    """Hours on particular weekdays or dates, instead of ``hours`` (see ``hours_on``)."""
+    min_gap_days: int | None = None
+    """Overrides ``Rules.min_gap_days`` for this venue."""
+
+    def hours_on(self, day: date) -> tuple[DayWindow, ...]:
+        """The opening windows on ``day`` (empty: closed): a ``day_hours`` rule naming the
+        date, else one naming its weekday, else ``hours``."""
+        rule = _day_rule(self.day_hours, day)
+        return self.hours if rule is None else rule.windows
+
+    def gap_days(self, rules: Rules) -> int:
+        """Days required between two visits: the venue's own ``min_gap_days`` or the rules'."""
+        return rules.min_gap_days if self.min_gap_days is None else self.min_gap_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +179,26 @@ class Truck:
     available_dates: frozenset[date] | None = None
     """``None``: every day of the season."""
     depot_name: str = "depot"
+    day_shifts: tuple[DayShift, ...] = ()
+    """Shifts on particular weekdays or dates, instead of ``shift`` (see ``shift_on``)."""
+
+    def shift_on(self, day: date) -> DayWindow:
+        """The shift on ``day``: a ``day_shifts`` rule naming the date, else one naming its
+        weekday, else ``shift``."""
+        rule = _day_rule(self.day_shifts, day)
+        return self.shift if rule is None else rule.shift
+
+    def max_shift_on(self, day: date) -> int:
+        """The longest working day on ``day`` (the rule's own limit, else ``max_shift_min``)."""
+        rule = _day_rule(self.day_shifts, day)
+        if rule is None or rule.max_shift_min is None:
+            return self.max_shift_min
+        return rule.max_shift_min
+
+    @property
+    def shifts(self) -> tuple[DayWindow, ...]:
+        """Every shift window the truck may have on some day (``shift`` first)."""
+        return (self.shift, *(rule.shift for rule in self.day_shifts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +356,8 @@ class UnservedReason(enum.StrEnum):
     OUTSIDE_SHIFT = "outside_shift"
     DRIVER_BREAKS = "driver_breaks"
     TRUCKS_BUSY = "trucks_busy"
+    NOT_WORTH_TRAVEL = "not_worth_travel"
+    """It could be served, but its value does not cover the cost of driving there and back."""
     NOT_PLANNED = "not_planned"
     """Planning was stopped before the windows in which the venue could have been visited."""
 
@@ -325,6 +402,10 @@ class PlanStats:
     travel_min: float = 0.0
     value: float = 0.0
     solve_s: float = 0.0
+    bound: float | None = None
+    """A proven upper bound on the value of any valid plan (``None``: not proven in time)."""
+    gap_pct: float | None = None
+    """``(bound - value) / |bound|`` in per cent."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from scheduler.checks import Violation, verify
 from scheduler.domain import Plan, Problem, Route
 from scheduler.errors import InvalidProblem
-from scheduler.scoring import plan_stats
+from scheduler.scoring import plan_stats, with_bound
 from scheduler.solver import retime_route
 from scheduler.travel import OfflineTravelTimes, TravelTimes
 
@@ -150,7 +150,7 @@ def _stop_index(route: Route, venue_id: str) -> int:
 def _new_route(problem: Problem, truck_id: str, day: date) -> Route:
     """An empty route of a truck-day (its times are set when it is re-timed)."""
     opens = datetime.combine(day, time(), tzinfo=ZoneInfo(problem.rules.timezone))
-    opens += timedelta(minutes=problem.truck(truck_id).shift.start_min)
+    opens += timedelta(minutes=problem.truck(truck_id).shift_on(day).start_min)
     return Route(truck_id, day, opens, opens, ())
 
 
@@ -166,6 +166,6 @@ def _outcome(
     served = {stop.venue_id for route in routes for stop in route.stops}
     unserved = tuple(entry for entry in plan.unserved if entry.venue_id not in served)
     draft = Plan(tuple(routes), unserved, 0.0)
-    stats = plan_stats(problem, draft, travel, plan.stats.solve_s)
+    stats = with_bound(plan_stats(problem, draft, travel, plan.stats.solve_s), plan.stats.bound)
     edited = replace(draft, objective=stats.value, stats=stats)
     return EditOutcome(edited, verify(problem, edited, travel), changed)

@@ -7,7 +7,12 @@ Tree::
     ├── NotFound                an id that does not exist (404)
     ├── Conflict                a stale version or a clash with what is stored (409)
     ├── Forbidden               the caller may not do this (403)
-    └── Unauthorized            no valid login (401)
+    ├── Unauthorized            no valid login (401)
+    ├── TravelError             a travel-time source failed: a missing or corrupt road cache, an
+    │                           OSRM server that timed out or answered garbage (400)
+    └── SolverError             the planning engine failed on valid input (500); logged with
+                                its traceback, shown as a message
+
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ __all__ = [
     "InvalidProblem",
     "NotFound",
     "SchedulerError",
+    "SolverError",
+    "TravelError",
     "Unauthorized",
 ]
 
@@ -48,3 +55,13 @@ class Forbidden(SchedulerError):
 
 class Unauthorized(SchedulerError):
     """No valid login token."""
+
+
+class TravelError(SchedulerError):
+    """A travel-time source failed: a road cache that is missing or corrupt, an OSRM server
+    that timed out, refused the query or answered something that is not a Table API answer."""
+
+
+class SolverError(SchedulerError):
+    """The planning engine failed unexpectedly on input it accepted (a bug, not bad input);
+    the message says what failed, the log has the traceback."""

@@ -42,7 +42,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from scheduler.demo import inside_ttk
-from scheduler.domain import Location
+from scheduler.domain import WEEKDAY_NAMES, Location
 from scheduler.errors import InvalidProblem
 from scheduler.schemas import FilmModel, ScenarioFile, TruckModel, VenueModel, parse_scenario
 
@@ -163,6 +163,72 @@ def _screen(text: str) -> str:
     return text.lower()
 
 
+_RU_WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY_RULE_HINT = "a weekday (mon..sun, mon-fri), a date YYYY-MM-DD or a window HH:MM-HH:MM"
+
+
+def _weekday(token: str) -> int | None:
+    name = token.lower()
+    for names in (WEEKDAY_NAMES, _RU_WEEKDAYS):
+        if name in names:
+            return names.index(name)
+    return None
+
+
+def _weekdays(token: str) -> list[str] | None:
+    """``sat`` -> ``["sat"]``; a range ``fri-sun`` (or ``sat-mon``) -> every day in it."""
+    first, _, last = token.partition("-")
+    start, end = _weekday(first), _weekday(last or first)
+    if start is None or end is None:
+        return None
+    return [WEEKDAY_NAMES[(start + i) % 7] for i in range((end - start) % 7 + 1)]
+
+
+def _day_rule(text: str, closable: bool) -> dict[str, Any]:
+    """One rule of a ``day_hours`` or ``day_shifts`` cell: the days it names, its windows
+    (``closed``: none), and ``max N`` (a shift's longest day)."""
+    tokens = [t for t in re.split(r"[,\s]+", re.sub(r"\s*[-–]\s*", "-", text)) if t]
+    rule: dict[str, Any] = {"weekdays": [], "dates": [], "windows": []}
+    closed = False
+    while tokens:
+        token = tokens.pop(0)
+        if closable and token.lower() in ("closed", "закрыто"):
+            closed = True
+        elif not closable and token.lower() == "max" and tokens:
+            rule["max_shift_min"] = _integer(tokens.pop(0))
+        elif _ISO_DATE.match(token):
+            rule["dates"].append(_date(token).isoformat())
+        elif _WINDOW.match(token):
+            rule["windows"].append(_window(token))
+        elif (days := _weekdays(token)) is not None:
+            rule["weekdays"].extend(days)
+        else:
+            raise ValueError(f"'{token}' in '{text}' is not {_DAY_RULE_HINT}")
+    if not rule["weekdays"] and not rule["dates"]:
+        raise ValueError(f"'{text}' names no weekday or date")
+    if closable and closed == bool(rule["windows"]):
+        raise ValueError(f"'{text}' needs windows HH:MM-HH:MM or 'closed', one of the two")
+    if not closable and len(rule["windows"]) != 1:
+        raise ValueError(f"'{text}' needs one shift window HH:MM-HH:MM")
+    return rule
+
+
+def _day_hours(text: str) -> list[dict[str, Any]]:
+    """``sat,sun 10:00-23:00; 2026-07-04 12:00-14:00,18:00-23:30; 2026-07-05 closed``."""
+    return [_day_rule(part, closable=True) for part in _items(text)]
+
+
+def _day_shifts(text: str) -> list[dict[str, Any]]:
+    """``sat,sun 10:00-22:00; 2026-07-04 16:00-22:00 max 300``."""
+    shifts = []
+    for part in _items(text):
+        rule = _day_rule(part, closable=False)
+        rule["shift"] = rule.pop("windows")[0]
+        shifts.append(rule)
+    return shifts
+
+
 VENUE_CELLS: Mapping[str, Cell] = {
     "id": _text,
     "name": _text,
@@ -182,6 +248,8 @@ VENUE_CELLS: Mapping[str, Cell] = {
     "max_visits": _integer,
     "source": _text,
     "address": _text,
+    "day_hours": _day_hours,
+    "min_gap_days": _integer,
 }
 FILM_CELLS: Mapping[str, Cell] = {
     "id": _text,
@@ -207,6 +275,7 @@ TRUCK_CELLS: Mapping[str, Cell] = {
     "teardown_min": _integer,
     "has_ttk_pass": _boolean,
     "available_dates": _dates,
+    "day_shifts": _day_shifts,
 }
 FILM_REQUIRED = ("id", "title", "runtime_min", "rating")
 TRUCK_REQUIRED = ("id", "name", "depot_lat", "depot_lon", "screen")
@@ -527,14 +596,30 @@ def _message(model: type[BaseModel], error: ErrorDetails) -> str:
     return error["msg"].removeprefix("Value error, ")
 
 
+_RULE_FIELD = re.compile(r"^(day_hours|day_shifts)\[(\d+)\][.\w\[\]]*: (.+)$")
+_DAY_FIELD = re.compile(r"^(?:weekdays|dates)(?:\[\d+\])?: ")
+_RULE_REF = re.compile(r"\b(?:day_hours|day_shifts)\[(\d+)\]")
+
+
+def _cell_problem(error: ErrorDetails, message: str) -> tuple[str, str]:
+    """The column and message of an error; a day rule is named by its place in the cell
+    (``rule 2: sat is named by rule 1 too``)."""
+    column, loc = _column(error), error["loc"]
+    if not column and (named := _RULE_FIELD.match(message)):
+        column, message = named.group(1), f"rule {int(named.group(2)) + 1}: {named.group(3)}"
+    elif len(loc) >= 2 and column in ("day_hours", "day_shifts") and isinstance(loc[1], int):
+        message = f"rule {loc[1] + 1}: {_DAY_FIELD.sub('', message)}"
+    return column, _RULE_REF.sub(lambda ref: f"rule {int(ref.group(1)) + 1}", message)
+
+
 def _validate(model: type[_Model], row: _Row, problems: Problems) -> _Model | None:
     try:
         return model.model_validate(row.values)
     except ValidationError as exc:
         for error in exc.errors():
-            column = _column(error)
+            column, message = _cell_problem(error, _message(model, error))
             if column not in row.bad:
-                problems.append((row.where(column), _message(model, error)))
+                problems.append((row.where(column), message))
         return None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -32,6 +33,7 @@ __all__ = [
     "ScenarioFile",
     "load_plan",
     "load_scenario",
+    "named_field",
     "plan_from_file",
     "plan_to_file",
     "problem_from_scenario",
@@ -83,6 +85,28 @@ Rating = Annotated[
     Field(json_schema_extra={"type": "string", "enum": [f"{r}+" for r in d.AGE_RATINGS]}),
 ]
 
+
+def _parse_weekday(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 7:
+        return value  # the domain's form (0 = Monday), as a clock takes minutes
+    text = str(value).strip().lower()
+    if text not in d.WEEKDAY_NAMES:
+        raise ValueError(f"'{value}' is not a weekday ({', '.join(d.WEEKDAY_NAMES)})")
+    return d.WEEKDAY_NAMES.index(text)
+
+
+def _format_weekday(index: int) -> str:
+    return d.WEEKDAY_NAMES[index]
+
+
+Weekday = Annotated[
+    int,
+    BeforeValidator(_parse_weekday),
+    PlainSerializer(_format_weekday, return_type=str),
+    Field(json_schema_extra={"type": "string", "enum": list(d.WEEKDAY_NAMES)}),
+]
+"""A weekday name: mon, tue, wed, thu, fri, sat, sun."""
+
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
 
@@ -116,6 +140,61 @@ class DepotModel(PlaceModel):
     name: str = "depot"
 
 
+class _DayRuleModel(_Model):
+    """The days a rule applies to: weekday names and dates (a date wins over a weekday)."""
+
+    weekdays: list[Weekday] = Field(default_factory=list)
+    dates: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _names_days(self) -> Self:
+        if not self.weekdays and not self.dates:
+            raise ValueError("weekdays: name at least one weekday or date")
+        named: tuple[tuple[str, Sequence[int | date]], ...] = (
+            ("weekdays", self.weekdays),
+            ("dates", self.dates),
+        )
+        for name, values in named:
+            for i, value in enumerate(values):
+                if value in values[:i]:
+                    raise ValueError(f"{name}[{i}]: {_day_text(value)} appears twice")
+        return self
+
+
+def _day_text(value: int | date) -> str:
+    return value.isoformat() if isinstance(value, date) else d.WEEKDAY_NAMES[value]
+
+
+class DayHoursModel(_DayRuleModel):
+    """Opening hours on some weekdays and dates; ``windows: []`` closes the venue then."""
+
+    windows: list[WindowModel]
+
+
+class DayShiftModel(_DayRuleModel):
+    """A truck's shift on some weekdays and dates."""
+
+    shift: WindowModel
+    max_shift_min: int | None = Field(default=None, gt=0, le=24 * 60)
+
+
+def _overlapping_rules(field: str, rules: list[DayHoursModel] | list[DayShiftModel]) -> None:
+    """Raise naming the first weekday or date that two rules of one list both name."""
+    seen: dict[int | date, int] = {}
+    for r, rule in enumerate(rules):
+        days: list[tuple[str, int, int | date]] = [
+            *(("weekdays", i, w) for i, w in enumerate(rule.weekdays)),
+            *(("dates", i, x) for i, x in enumerate(rule.dates)),
+        ]
+        for name, i, day in days:
+            if day in seen:
+                raise ValueError(
+                    f"{field}[{r}].{name}[{i}]: {_day_text(day)} is named by "
+                    f"{field}[{seen[day]}] too"
+                )
+            seen[day] = r
+
+
 class VenueModel(PlaceModel):
     id: Id
     name: str
@@ -135,6 +214,13 @@ class VenueModel(PlaceModel):
     max_visits: int | None = Field(default=None, ge=0)
     source: str = ""
     address: str = ""
+    day_hours: list[DayHoursModel] = Field(default_factory=list)
+    min_gap_days: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _day_hours_apart(self) -> Self:
+        _overlapping_rules("day_hours", self.day_hours)
+        return self
 
 
 class TruckModel(_Model):
@@ -148,6 +234,12 @@ class TruckModel(_Model):
     teardown_min: Minutes = 30
     has_ttk_pass: bool = False
     available_dates: list[date] | None = None
+    day_shifts: list[DayShiftModel] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _day_shifts_apart(self) -> Self:
+        _overlapping_rules("day_shifts", self.day_shifts)
+        return self
 
 
 class FilmModel(_Model):
@@ -297,6 +389,8 @@ class StatsModel(_Model):
     travel_min: float = 0.0
     value: float = 0.0
     solve_s: float = 0.0
+    bound: float | None = None
+    gap_pct: float | None = None
 
 
 class PlanFile(_Model):
@@ -333,6 +427,37 @@ def _window(model: WindowModel) -> d.DayWindow:
     return d.DayWindow(model.start, model.end)
 
 
+def _window_model(window: d.DayWindow) -> WindowModel:
+    return WindowModel(start=window.start_min, end=window.end_min)
+
+
+def _day_hours(model: DayHoursModel) -> d.DayHours:
+    windows = tuple(_window(w) for w in model.windows)
+    return d.DayHours(windows, frozenset(model.weekdays), frozenset(model.dates))
+
+
+def _day_shift(model: DayShiftModel) -> d.DayShift:
+    days = frozenset(model.weekdays), frozenset(model.dates)
+    return d.DayShift(_window(model.shift), *days, max_shift_min=model.max_shift_min)
+
+
+def _day_hours_model(rule: d.DayHours) -> DayHoursModel:
+    return DayHoursModel(
+        weekdays=sorted(rule.weekdays),
+        dates=sorted(rule.dates),
+        windows=[_window_model(w) for w in rule.windows],
+    )
+
+
+def _day_shift_model(rule: d.DayShift) -> DayShiftModel:
+    return DayShiftModel(
+        weekdays=sorted(rule.weekdays),
+        dates=sorted(rule.dates),
+        shift=_window_model(rule.shift),
+        max_shift_min=rule.max_shift_min,
+    )
+
+
 def problem_from_scenario(scenario: ScenarioFile) -> d.Problem:
     """Turn a validated scenario file into the domain problem."""
     rules = scenario.rules
@@ -358,6 +483,8 @@ def problem_from_scenario(scenario: ScenarioFile) -> d.Problem:
                 max_visits=v.max_visits,
                 source=v.source,
                 address=v.address,
+                day_hours=tuple(_day_hours(rule) for rule in v.day_hours),
+                min_gap_days=v.min_gap_days,
             )
             for v in scenario.venues
         ),
@@ -374,6 +501,7 @@ def problem_from_scenario(scenario: ScenarioFile) -> d.Problem:
                 teardown_min=t.teardown_min,
                 has_ttk_pass=t.has_ttk_pass,
                 available_dates=_dates(t.available_dates),
+                day_shifts=tuple(_day_shift(rule) for rule in t.day_shifts),
             )
             for t in scenario.trucks
         ),
@@ -410,6 +538,7 @@ def scenario_from_problem(problem: d.Problem) -> ScenarioFile:
                 teardown_min=t.teardown_min,
                 has_ttk_pass=t.has_ttk_pass,
                 available_dates=_sorted(t.available_dates),
+                day_shifts=[_day_shift_model(rule) for rule in t.day_shifts],
             )
             for t in problem.trucks
         ],
@@ -433,6 +562,8 @@ def scenario_from_problem(problem: d.Problem) -> ScenarioFile:
                 max_visits=v.max_visits,
                 source=v.source,
                 address=v.address,
+                day_hours=[_day_hours_model(rule) for rule in v.day_hours],
+                min_gap_days=v.min_gap_days,
             )
             for v in problem.venues
         ],
@@ -537,6 +668,18 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
             message = named.group(2)
         found.append((field or "(file)", message))
     return found
+
+
+def named_field(message: str) -> tuple[list[str | int], str] | None:
+    """A cross-field check's message that names its own field, split into the field's path
+    (``"day_hours[2].dates[0]: ..."`` -> ``["day_hours", 2, "dates", 0]``) and the rest."""
+    named = _NAMED_FIELD.match(message)
+    if named is None:
+        return None
+    path: list[str | int] = []
+    for part in re.findall(r"[a-z_]+|\d+", named.group(1)):
+        path.append(int(part) if part.isdigit() else part)
+    return path, named.group(2)
 
 
 def _read_json(path: Path) -> Any:

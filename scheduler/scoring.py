@@ -4,11 +4,12 @@ travel cost. One definition shared by the solver, the CLI and the benchmarks."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from scheduler.domain import Plan, PlanStats, Problem, Rules, Venue
 from scheduler.travel import TravelTimes
 
-__all__ = ["plan_stats", "visit_value"]
+__all__ = ["plan_stats", "visit_value", "with_bound"]
 
 
 def visit_value(venue: Venue, visit_number: int, screenings: int, rules: Rules) -> float:
@@ -47,3 +48,11 @@ def plan_stats(
         value=round(value - cost, 2),
         solve_s=round(solve_s, 2),
     )
+
+
+def with_bound(stats: PlanStats, bound: float | None) -> PlanStats:
+    """``stats`` with a proven upper bound on the value and the gap to it in per cent."""
+    if bound is None:
+        return replace(stats, bound=None, gap_pct=None)
+    gap = (bound - stats.value) / max(abs(bound), 1e-9) * 100.0
+    return replace(stats, bound=round(bound, 2), gap_pct=round(gap, 2))

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import multiprocessing.context
+import os
+import time
+
 import numpy as np
 import pytest
 
+from scheduler.errors import SolverError
+from scheduler.solver import core, ortools_engine, pyvrp_engine
 from scheduler.solver.core import (
+    Attempt,
     CoreProblem,
     CoreSolution,
     CoreVehicle,
     CoreVisit,
     core_objective,
     core_violations,
+    portfolio,
     pyvrp_can_solve,
     solve_core,
 )
@@ -90,3 +98,126 @@ def test_violations_are_reported() -> None:
     bad = CoreSolution((((0, 500), (1, 20)), ()), "hand")
     found = " ".join(core_violations(problem, bad))
     assert "visit 0" in found and "over capacity" in found and "required visit 2" in found
+
+
+def with_alternatives() -> CoreProblem:
+    """Four visits, the last two alternatives of one venue: PyVRP and OR-Tools both apply."""
+    visits = (
+        *required(n=2),
+        CoreVisit(5, ((0, 150),), value=40.0, group=7),
+        CoreVisit(5, ((0, 150),), value=30.0, group=7),
+    )
+    return grid(visits)
+
+
+def broken(*_args: object, **_kwargs: object) -> CoreSolution:
+    """An engine that fails the way PyVRP did on a self loop."""
+    raise ValueError("A self loop must have 0 distance and duration.")
+
+
+def dead(*_args: object, **_kwargs: object) -> CoreSolution:
+    """An engine whose process dies without a word."""
+    os._exit(7)
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "auto"])
+def test_a_non_zero_diagonal_is_solved(engine: str) -> None:
+    """A core problem whose arcs from a node to itself take time (a driver's break added to
+    every arc, as the season's windows do) is solved: PyVRP used to refuse such self loops."""
+    problem = grid(required(demand=1), capacity=3)
+    duration = problem.duration + 7
+    problem = CoreProblem(1, problem.vehicles, problem.visits, duration, problem.cost + 1.0)
+    assert np.diag(problem.duration).min() == 7
+    solution = solve_core(problem, 1.0, engine)
+    assert core_violations(problem, solution) == []
+    assert sorted(i for route in solution.routes for i, _ in route) == list(range(5))
+
+
+def test_portfolio_uses_both_cores_for_what_each_engine_does_best() -> None:
+    """Two PyVRP seeds without alternatives, PyVRP beside OR-Tools with them, OR-Tools alone
+    where PyVRP cannot express the problem."""
+    assert portfolio(grid(required())) == (Attempt("pyvrp", 1), Attempt("pyvrp", 2))
+    assert portfolio(with_alternatives()) == (Attempt("pyvrp", 1), Attempt("ortools"))
+    several = grid((CoreVisit(5, ((0, 10), (50, 60)), value=5.0),))
+    assert portfolio(several) == (Attempt("ortools"),)
+
+
+@pytest.mark.parametrize(("failing", "answering"), [("pyvrp", "ortools"), ("ortools", "pyvrp")])
+def test_a_failing_engine_leaves_the_other_answer(
+    monkeypatch: pytest.MonkeyPatch, failing: str, answering: str
+) -> None:
+    """When one engine of the portfolio raises, the other engine's feasible answer is kept."""
+    engines = {"pyvrp": pyvrp_engine, "ortools": ortools_engine}
+    monkeypatch.setattr(engines[failing], "solve", broken)
+    problem = with_alternatives()
+    solution = solve_core(problem, 1.0)
+    assert solution.engine.startswith(answering)
+    assert core_violations(problem, solution) == []
+
+
+def test_a_failed_pyvrp_pair_is_replaced_by_ortools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both PyVRP runs failing at once (a model PyVRP rejects) leave OR-Tools the time left."""
+    monkeypatch.setattr(pyvrp_engine, "solve", broken)
+    problem = grid(required(demand=1), capacity=3)
+    solution = solve_core(problem, 1.0)
+    assert solution.engine == "ortools"
+    assert core_violations(problem, solution) == []
+
+
+def test_a_dying_engine_process_leaves_the_other_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An engine whose process exits without answering does not take the solve down."""
+    monkeypatch.setattr(ortools_engine, "solve", dead)
+    problem = with_alternatives()
+    solution = solve_core(problem, 1.0)
+    assert solution.engine.startswith("pyvrp")
+    assert core_violations(problem, solution) == []
+
+
+def test_without_fork_a_failing_engine_falls_back_in_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where no process can be forked (a daemonic worker), engines run here one after the
+    other, and a failing one still leaves OR-Tools' answer."""
+    monkeypatch.setattr(core, "_can_fork", lambda: False)
+    monkeypatch.setattr(pyvrp_engine, "solve", broken)
+    problem = grid(required())
+    solution = solve_core(problem, 1.0)
+    assert solution.engine == "ortools"
+    assert core_violations(problem, solution) == []
+
+
+@pytest.mark.parametrize("engine", ["auto", "ortools", "pyvrp"])
+def test_every_engine_failing_is_a_solver_error(
+    monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """When no engine answers, a ``SolverError`` says what failed; never a bare exception."""
+    monkeypatch.setattr(pyvrp_engine, "solve", broken)
+    monkeypatch.setattr(ortools_engine, "solve", dead if engine == "auto" else broken)
+    with pytest.raises(SolverError, match=r"self loop|process died") as caught:
+        solve_core(with_alternatives(), 0.5, engine)
+    if engine == "auto":
+        assert "pyvrp (seed 1)" in str(caught.value) and "ortools" in str(caught.value)
+
+
+def test_auto_keeps_its_time_limit() -> None:
+    """Two forked searches answer within the time limit plus a small hand-back."""
+    problem = grid(required(demand=1), capacity=3)
+    began = time.perf_counter()
+    solve_core(problem, 1.0)
+    assert time.perf_counter() - began < 1.0 + 0.75
+
+
+def test_when_no_process_can_be_forked_the_runs_are_made_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fork that fails (no memory, no process slots) is not an error: the portfolio's
+    first run is made in this process instead."""
+
+    def refuse(_self: object) -> None:
+        raise OSError("Cannot allocate memory")
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refuse)
+    problem = grid(required())
+    solution = solve_core(problem, 0.5)
+    assert solution.engine.startswith("pyvrp")
+    assert core_violations(problem, solution) == []

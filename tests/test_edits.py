@@ -93,7 +93,9 @@ def test_move_to_an_idle_truck_is_valid(problem: Problem, plan: Plan) -> None:
 
 def test_move_to_a_projector_breaks_the_silence_law(problem: Problem, plan: Plan) -> None:
     """A residential venue's stop moved to the projector truck: the show waits for dusk
-    (~22:15 in July) and runs past the 23:00 limit, so the validator reports it."""
+    (~22:15 in July) and runs past the 23:00 limit, so the validator reports it. The first
+    film starts in the dark; a second one may run into the next morning's civil dawn, which
+    the validator reports as darkness, naming that film only."""
     route, stop = led_stop(problem, plan)
     projector = next(t for t in problem.trucks if t.screen is ScreenType.PROJECTOR)
     outcome = move_stop(
@@ -108,7 +110,6 @@ def test_move_to_a_projector_breaks_the_silence_law(problem: Problem, plan: Plan
         travel=TRAVEL,
     )
     assert "silence" in rules_of(outcome)
-    assert "darkness" not in rules_of(outcome)
     moved = next(
         s
         for r in outcome.plan.routes
@@ -117,6 +118,9 @@ def test_move_to_a_projector_breaks_the_silence_law(problem: Problem, plan: Plan
         if s.venue_id == stop.venue_id
     )
     assert moved.screenings[0].start.hour >= 21
+    dark = [v for v in outcome.violations if v.rule == "darkness"]
+    assert all("dawn" in v.message for v in dark)
+    assert moved.screenings[0].film_id not in {v.film_id for v in dark}
 
 
 def test_swapping_in_an_adult_film_at_a_childrens_venue(problem: Problem, plan: Plan) -> None:

@@ -119,7 +119,7 @@ class TruckUse(BaseModel):
     truck_id: str
     truck_name: str
     used_h: float = Field(description="depot to depot, over the truck's routes")
-    available_h: float = Field(description="longest shift x days the truck works")
+    available_h: float = Field(description="each working day's shift (its length limit), summed")
     utilisation: float = Field(description="used / available, 0..1")
 
 
@@ -326,8 +326,11 @@ def kpis(problem: d.Problem, plan: d.Plan) -> Kpis:
     )
     use: list[TruckUse] = []
     for truck in problem.trucks:
-        days = sum(1 for day in problem.days if d.truck_available_on(truck, day))
-        available_min = days * min(truck.max_shift_min, truck.shift.length_min)
+        available_min = sum(
+            min(truck.max_shift_on(day), truck.shift_on(day).length_min)
+            for day in problem.days
+            if d.truck_available_on(truck, day)
+        )
         used_min = sum(r.shift_min for r in plan.routes if r.truck_id == truck.id and r.stops)
         use.append(
             TruckUse(

@@ -120,7 +120,16 @@ SEASON_NAME_CHARS = 200
 """The longest season name."""
 
 _JSON_FIELDS = frozenset(
-    {"hours", "allowed_dates", "excluded_film_ids", "depot", "shift", "available_dates"}
+    {
+        "hours",
+        "allowed_dates",
+        "excluded_film_ids",
+        "depot",
+        "shift",
+        "available_dates",
+        "day_hours",
+        "day_shifts",
+    }
 )
 
 

@@ -106,6 +106,9 @@ class Venue(_Versioned, Base):
     excluded_film_ids: Mapped[list[Any]] = mapped_column(default=list)
     max_visits: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source: Mapped[str] = mapped_column(Text, default="")
+    day_hours: Mapped[list[Any]] = mapped_column(default=list)
+    """Opening hours by weekday or date (``schemas.DayHoursModel`` as JSON)."""
+    min_gap_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Truck(_Versioned, Base):
@@ -121,6 +124,8 @@ class Truck(_Versioned, Base):
     teardown_min: Mapped[int] = mapped_column(Integer)
     has_ttk_pass: Mapped[bool] = mapped_column(Boolean, default=False)
     available_dates: Mapped[list[Any] | None] = mapped_column(nullable=True)
+    day_shifts: Mapped[list[Any]] = mapped_column(default=list)
+    """Shifts by weekday or date (``schemas.DayShiftModel`` as JSON)."""
 
 
 class Film(_Versioned, Base):

@@ -4,28 +4,39 @@ windows, alternatives, capacities; minimise arc cost plus the value of what is l
 The season planner and the public benchmarks (Solomon VRPTW, TOPTW) both build a
 ``CoreProblem`` and call ``solve_core``. Two engines sit behind it: OR-Tools routing, which
 handles everything (several windows per visit, vehicle restrictions), and PyVRP's iterated
-local search for the problems it can express. ``engine="auto"`` runs both on the machine's
-two cores when PyVRP applies and keeps the better solution by the core's own objective.
+local search for the problems it can express. ``engine="auto"`` runs two searches on the
+machine's two cores when PyVRP applies (``portfolio``) and keeps the better solution by the
+core's own objective; an engine that fails is replaced, never fatal (``solve_core``).
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import time
 from dataclasses import dataclass
 from itertools import pairwise
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import cast
 
 import numpy as np
 
+from scheduler.errors import SolverError
+
 __all__ = [
+    "ENGINES",
+    "Attempt",
     "CoreProblem",
     "CoreSolution",
     "CoreVehicle",
     "CoreVisit",
     "core_objective",
     "core_violations",
+    "portfolio",
+    "pyvrp_can_solve",
     "route_violations",
+    "run_attempt",
     "solve_core",
 ]
 
@@ -171,32 +182,214 @@ def pyvrp_can_solve(problem: CoreProblem) -> bool:
     return all(len(v.windows) == 1 and v.vehicles is None for v in problem.visits)
 
 
-def solve_core(problem: CoreProblem, time_limit_s: float, engine: str = "auto") -> CoreSolution:
-    """Solve with ``"ortools"``, ``"pyvrp"`` or ``"auto"`` (both on two cores, when PyVRP
-    can express the problem; the better feasible solution wins)."""
-    from scheduler.solver import ortools_engine
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One engine run: ``"ortools"`` or ``"pyvrp"`` (with its random seed)."""
 
-    if engine == "ortools" or (engine == "auto" and not pyvrp_can_solve(problem)):
-        return ortools_engine.solve(problem, time_limit_s)
-    if engine == "pyvrp":
+    engine: str
+    seed: int = 1
+
+
+def portfolio(problem: CoreProblem) -> tuple[Attempt, ...]:
+    """The runs ``engine="auto"`` makes, one per core.
+
+    OR-Tools alone where PyVRP cannot express the problem (the season's windows: several
+    windows per visit, visits restricted to a truck class), in this process. Otherwise two
+    runs side by side: with alternatives (a venue's options on several days) PyVRP and
+    OR-Tools, whose empty start plans such windows well; without them, PyVRP with two seeds,
+    as PyVRP's answer won all 56 Solomon instances against OR-Tools at 10 s (issue 3) and two
+    independent searches beat one on the second core.
+    """
+    if not pyvrp_can_solve(problem):
+        return (Attempt("ortools"),)
+    if any(len(members) > 1 for members in problem.groups().values()):
+        return (Attempt("pyvrp", 1), Attempt("ortools"))
+    return (Attempt("pyvrp", 1), Attempt("pyvrp", 2))
+
+
+ENGINES = ("auto", "ortools", "pyvrp")
+
+HANDBACK_S = 0.05
+"""Wall time kept back from a forked run's budget to send its answer and join it: 0-80 ms
+measured for a 100-visit problem on the 2-core development VM under a load average of 9
+(forking itself took 25-150 ms there, and counts against the run's own budget)."""
+
+GRACE_S = 1.0
+"""How long after the deadline (plus a fifth of the budget) a forked run may still answer
+before it is killed and counted as failed."""
+
+
+def solve_core(problem: CoreProblem, time_limit_s: float, engine: str = "auto") -> CoreSolution:
+    """Solve with ``"ortools"``, ``"pyvrp"`` or ``"auto"`` (``portfolio``: on two cores when
+    PyVRP can express the problem; the best feasible solution by ``core_objective`` wins).
+
+    An engine that raises, or whose process dies, never takes the call down: the other run's
+    answer is kept, a failed forked run is replaced by OR-Tools for the time left, and only
+    when no engine answers at all is a ``SolverError`` raised, naming each failure."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use {', '.join(ENGINES)}")
+    deadline = time.monotonic() + time_limit_s
+    attempts = portfolio(problem) if engine == "auto" else (Attempt(engine),)
+    if len(attempts) > 1 and _can_fork():
+        candidates, failures, forked = _race(problem, attempts, deadline)
+        if not forked:  # no process could start: run them here instead
+            candidates, more = _one_by_one(problem, attempts, deadline, fallback=True)
+            failures += more
+    else:
+        candidates, failures = _one_by_one(problem, attempts, deadline, fallback=engine == "auto")
+    for failure in failures:
+        log.warning("routing engine failed: %s", failure)
+    if not candidates:
+        raise SolverError(
+            "no routing engine found a solution ("
+            + "; ".join(failures)
+            + "); this is a bug in the scheduler, not in the scenario"
+        )
+    return _best(problem, candidates)
+
+
+def run_attempt(problem: CoreProblem, attempt: Attempt, deadline: float) -> CoreSolution:
+    """Run one engine until ``deadline`` (``time.monotonic()`` seconds)."""
+    limit = max(deadline - time.monotonic(), 0.01)
+    if attempt.engine == "pyvrp":
+        if not pyvrp_can_solve(problem):
+            raise ValueError("PyVRP cannot express several windows or vehicle restrictions")
         from scheduler.solver import pyvrp_engine
 
-        return pyvrp_engine.solve(problem, time_limit_s)
-    if engine != "auto":
-        raise ValueError(f"unknown engine {engine!r}: use auto, ortools or pyvrp")
-    return _portfolio(problem, time_limit_s)
+        return pyvrp_engine.solve(problem, limit, seed=attempt.seed)
+    from scheduler.solver import ortools_engine
+
+    return ortools_engine.solve(problem, limit)
 
 
-def _portfolio(problem: CoreProblem, time_limit_s: float) -> CoreSolution:
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        futures = [
-            pool.submit(solve_core, problem, time_limit_s * 0.95, name)
-            for name in ("pyvrp", "ortools")
-        ]
-        candidates = [f.result() for f in futures]
+def _best(problem: CoreProblem, candidates: list[CoreSolution]) -> CoreSolution:
+    """The feasible candidate with the lowest objective; without one, the least broken."""
     feasible = [c for c in candidates if not core_violations(problem, c)]
-    if not feasible:
-        log.warning("no engine found a feasible solution")
-        return candidates[-1]
-    return min(feasible, key=lambda c: core_objective(problem, c))
+    if feasible:
+        # equal objectives: the earlier schedule, which leaves room at the end of the day
+        # (a longer last film); also makes the choice independent of which run answered first
+        return min(feasible, key=lambda c: (core_objective(problem, c), _start_sum(c)))
+    log.warning("no engine found a feasible solution")
+    return min(
+        candidates,
+        key=lambda c: (len(core_violations(problem, c)), core_objective(problem, c)),
+    )
+
+
+def _start_sum(solution: CoreSolution) -> int:
+    return sum(start for route in solution.routes for _, start in route)
+
+
+def _describe(attempt: Attempt, error: BaseException | str) -> str:
+    what = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    name = f"pyvrp (seed {attempt.seed})" if attempt.engine == "pyvrp" else attempt.engine
+    return f"{name}: {what}"
+
+
+def _one_by_one(
+    problem: CoreProblem, attempts: tuple[Attempt, ...], deadline: float, *, fallback: bool
+) -> tuple[list[CoreSolution], list[str]]:
+    """In this process: the first attempt that answers; after a failure the next one, then
+    (with ``fallback``) OR-Tools, each for the time left."""
+    queue = list(attempts)
+    if fallback and Attempt("ortools") not in queue:
+        queue.append(Attempt("ortools"))
+    failures: list[str] = []
+    for attempt in queue:
+        if failures and time.monotonic() >= deadline:
+            break
+        try:
+            return [run_attempt(problem, attempt, deadline)], failures
+        except Exception as error:  # an engine's failure must not take the plan down
+            log.debug("engine failure", exc_info=True)
+            failures.append(_describe(attempt, error))
+    return [], failures
+
+
+def _can_fork() -> bool:
+    """Forked workers are possible: POSIX ``fork`` and not inside a daemonic process."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def _child(sender: Connection, problem: CoreProblem, attempt: Attempt, deadline: float) -> None:
+    """A forked run: send back ``("ok", solution)`` or ``("error", message)``."""
+    try:
+        sender.send(("ok", run_attempt(problem, attempt, deadline)))
+    except BaseException as error:  # report everything: the parent decides
+        sender.send(("error", _describe(attempt, error)))
+    finally:
+        sender.close()
+
+
+def _race(
+    problem: CoreProblem, attempts: tuple[Attempt, ...], deadline: float
+) -> tuple[list[CoreSolution], list[str], bool]:
+    """Every attempt in its own forked process until ``deadline``; a run that fails early is
+    replaced by OR-Tools (once) for the time left; a run that overruns is killed. Also says
+    whether any process could be started."""
+    context = multiprocessing.get_context("fork")
+    running: dict[Connection, tuple[Attempt, BaseProcess]] = {}
+    candidates: list[CoreSolution] = []
+    failures: list[str] = []
+    spare = [] if Attempt("ortools") in attempts else [Attempt("ortools")]
+    budget = deadline - time.monotonic()
+    forked = False
+
+    def start(attempt: Attempt) -> None:
+        nonlocal forked
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_child, args=(sender, problem, attempt, deadline - HANDBACK_S), daemon=True
+        )
+        try:
+            process.start()
+        except OSError as error:  # no memory or no process slots left to fork
+            receiver.close()
+            failures.append(_describe(attempt, error))
+            return
+        finally:
+            sender.close()
+        forked = True
+        running[receiver] = (attempt, process)
+
+    for attempt in attempts:
+        start(attempt)
+    while running:
+        cutoff = deadline + GRACE_S + 0.2 * budget - time.monotonic()
+        ready = wait(list(running), timeout=max(cutoff, 0.0))
+        if not ready:
+            for receiver, (attempt, process) in running.items():
+                process.kill()
+                process.join()
+                receiver.close()
+                failures.append(_describe(attempt, "overran its time limit and was stopped"))
+            break
+        for answered in ready:
+            done = cast(Connection, answered)
+            attempt, process = running.pop(done)
+            outcome = _receive(done, process, attempt)
+            if isinstance(outcome, CoreSolution):
+                candidates.append(outcome)
+                continue
+            failures.append(outcome)
+            if spare and deadline - time.monotonic() > 0.1 * budget:
+                start(spare.pop())
+    return candidates, failures, forked
+
+
+def _receive(receiver: Connection, process: BaseProcess, attempt: Attempt) -> CoreSolution | str:
+    """A finished run's solution, or what went wrong with it."""
+    try:
+        status, payload = receiver.recv()
+    except (EOFError, OSError):
+        process.join()
+        return _describe(attempt, f"its process died (exit code {process.exitcode})")
+    finally:
+        receiver.close()
+    process.join()
+    if status == "ok" and isinstance(payload, CoreSolution):
+        return payload
+    return str(payload)

@@ -3,6 +3,7 @@ windows and values, conservative travel between them, and the driver's rest rule
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
@@ -22,13 +23,13 @@ from scheduler.domain import (
 from scheduler.scoring import visit_value
 from scheduler.solver.matrix import TravelMatrix, hours_touched
 from scheduler.solver.pins import TruckDay, local_midnight, minutes_after
+from scheduler.solver.rest import RestRule
 from scheduler.solver.routing import Option, Vehicle, WindowModel
 from scheduler.solver.state import SeasonState
 from scheduler.solver.windows import (
     TruckClass,
     arrival_windows,
     eligible_films,
-    programme_min,
     slot_lengths,
     union,
 )
@@ -61,11 +62,7 @@ def build_window(
     )
     bonus = _okrug_bonus(problem, state)
     fleet = _Fleet.of(problem, vehicles)
-    per_venue = [_venue_options(problem, state, v, days, fleet, bonus) for v in problem.venues]
-    per_venue = [found for found in per_venue if found]
-    if venues_per_vehicle > 0 and len(per_venue) > venues_per_vehicle * len(vehicles):
-        per_venue.sort(key=lambda found: -max(o.value for o in found))
-        per_venue = per_venue[: venues_per_vehicle * len(vehicles)]
+    per_venue = _candidates(problem, state, days, fleet, bonus, venues_per_vehicle * len(vehicles))
     options = tuple(option for found in per_venue for option in found) + _pinned_options(
         problem, vehicles, pinned or {}
     )
@@ -79,6 +76,53 @@ def build_window(
         forbidden=forbidden,
         extra_transit_min=extra,
     )
+
+
+def _candidates(
+    problem: Problem,
+    state: SeasonState,
+    days: tuple[date, ...],
+    fleet: _Fleet,
+    bonus: dict[str, float],
+    limit: int,
+) -> list[list[Option]]:
+    """The options of every venue that has some, or (``limit`` > 0) of the ``limit`` venues
+    whose best option is the most valuable, in the order the router gets them.
+
+    With a limit, venues are tried from the highest upper bound on their value down (the
+    value of a first screening times the best variant's factor), and the search stops once
+    ``limit`` venues have an option worth more than the next bound: a season of thousands
+    of venues computes the windows of a few hundred, with the same choice as trying all.
+    """
+    if limit <= 0:
+        found = [_venue_options(problem, state, v, days, fleet, bonus) for v in problem.venues]
+        return [options for options in found if options]
+    rules = problem.rules
+    factors = [(1.0 + rules.second_screening_factor * (k - 1)) * f for k, _, f in fleet.variants]
+    ranked = []
+    for index, venue in enumerate(problem.venues):
+        seen = len(state.visits.get(venue.id, ()))
+        base = visit_value(venue, seen, 1, rules) * bonus.get(venue.okrug, 1.0)
+        ranked.append((base * (max(factors) if base >= 0 else min(factors)), index, venue))
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    kept: list[tuple[float, int, list[Option]]] = []
+    best: list[float] = []  # the ``limit`` highest values so far (a min-heap)
+    stopped = False
+    for bound, index, venue in ranked:
+        if len(best) >= limit and best[0] > bound + 1e-9 * abs(bound):
+            stopped = True
+            break
+        options = _venue_options(problem, state, venue, days, fleet, bonus)
+        if options:
+            value = max(o.value for o in options)
+            kept.append((value, index, options))
+            heapq.heappush(best, value)
+            if len(best) > limit:
+                heapq.heappop(best)
+    if len(kept) <= limit and not stopped:
+        return [options for _, _, options in sorted(kept, key=lambda item: item[1])]
+    kept.sort(key=lambda item: (-item[0], item[1]))
+    return [options for _, _, options in kept[:limit]]
 
 
 def _pinned_options(
@@ -132,7 +176,8 @@ def _window_travel(
         travel[np.array(rows) + n_v] = matrix.leaving_in(
             [places[n_v + r] for r in rows], places, hours
         )
-    lead = int(np.ceil(matrix.worst.max())) + 180
+    # a depot leg leaves at most its slowest drive (and a break) before the arrival
+    lead = int(np.ceil(travel[:n_v, n_v:].max(initial=0.0))) + 180
     arrive_hours = [
         frozenset().union(*(hours_touched(lo - lead, hi) for lo, hi in o.arrival)) for o in options
     ]
@@ -174,6 +219,9 @@ class _Fleet:
     """``(slots, slot length, value factor)`` of each option kind."""
     earliest_arrival_min: int
     """Arrivals before this (past a previous day's shift end) are left out."""
+    latest_arrival_min: int = 10_000
+    """Arrivals after this (from the next day's earliest shift start on) are left out: a
+    day's window past midnight must not be taken by the next day's vehicles."""
 
     @staticmethod
     def of(problem: Problem, vehicles: tuple[Vehicle, ...]) -> _Fleet:
@@ -185,12 +233,14 @@ class _Fleet:
         variants = [(k, main, 1.0) for k in range(1, most + 1)]
         if short < main:
             variants.append((1, short, 0.9))
-        late_shift = max(0, max(t.shift.end_min for t in problem.trucks) - 1440)
+        late_shift = max(0, max(w.end_min for t in problem.trucks for w in t.shifts) - 1440)
+        early_shift = min(w.start_min for t in problem.trucks for w in t.shifts)
         return _Fleet(
             vehicles,
             {c: tuple(ids) for c, ids in sorted(classes.items(), key=lambda item: repr(item[0]))},
             tuple(variants),
             late_shift,
+            1440 + early_shift - 1,
         )
 
 
@@ -207,11 +257,11 @@ def _venue_options(
     max_visits = rules.max_visits if venue.max_visits is None else venue.max_visits
     if len(visits) >= max_visits:
         return []
+    gap_days = max(1, venue.gap_days(rules))
     open_days = [
         (j, day)
         for j, day in enumerate(days)
-        if venue_open_on(venue, day)
-        and all(abs((day - seen).days) >= max(1, rules.min_gap_days) for seen in visits)
+        if venue_open_on(venue, day) and all(abs((day - seen).days) >= gap_days for seen in visits)
     ]
     if not open_days:
         return []
@@ -219,10 +269,15 @@ def _venue_options(
     shown = frozenset(state.shown.get(venue.id, set()))
     films = {day: eligible_films(venue, day, problem.films, shown) for _, day in open_days}
     options = []
+    rest = RestRule.of(problem)
     for truck_class, ids in fleet.classes.items():
         for k, slot, factor in fleet.variants:
+            gap = rest.gap_min(truck_class.setup_min, k, slot, truck_class.teardown_min)
+            if gap is None:  # the stop alone breaks the driver's rest rule
+                continue
+            programme = k * slot + (k - 1) * gap
             arrival = _option_arrivals(
-                problem, venue, truck_class, fleet, ids, open_days, films, k, slot
+                problem, venue, truck_class, fleet, ids, open_days, films, k, slot, programme
             )
             if not arrival:
                 continue
@@ -233,9 +288,7 @@ def _venue_options(
                     vehicle_ids=ids,
                     slots=k,
                     slot_min=slot,
-                    service_min=truck_class.setup_min
-                    + programme_min(k, slot, rules)
-                    + truck_class.teardown_min,
+                    service_min=truck_class.setup_min + programme + truck_class.teardown_min,
                     setup_min=truck_class.setup_min,
                     teardown_min=truck_class.teardown_min,
                     arrival=tuple(arrival),
@@ -255,7 +308,10 @@ def _option_arrivals(
     films: dict[date, list[Film]],
     k: int,
     slot: int,
+    programme: int,
 ) -> list[tuple[int, int]]:
+    """Arrival windows of an option whose programme (screenings and gaps) takes
+    ``programme`` minutes."""
     rules = problem.rules
     found = []
     for j, day in open_days:
@@ -263,10 +319,8 @@ def _option_arrivals(
             continue
         if sum(1 for f in films[day] if f.runtime_min <= slot) < k:
             continue
-        for lo, hi in arrival_windows(
-            venue, truck_class, day, programme_min(k, slot, rules), rules
-        ):
-            lo = max(lo, fleet.earliest_arrival_min)
+        for lo, hi in arrival_windows(venue, truck_class, day, programme, rules):
+            lo, hi = max(lo, fleet.earliest_arrival_min), min(hi, fleet.latest_arrival_min)
             if lo <= hi:
                 found.append((j * 1440 + lo, j * 1440 + hi))
     return union(found)
@@ -278,28 +332,26 @@ def _driver_rest_arcs(
     options: tuple[Option, ...],
     travel: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Arcs the driver's break rule forbids, and break minutes to add to arcs.
-
-    With screenings as the driver's rest, the work between two rests is teardown, drive,
-    a wait shorter than a break, and setup. Otherwise the driver rests on arrival, so the
-    work between rests is a whole stop plus the drive after it.
-    """
-    rules = problem.rules
+    """Arcs the driver's break rule forbids, and break minutes to add to arcs
+    (``rest.RestRule.arcs``: each node's work before it leaves, and setup on arrival)."""
+    rest = RestRule.of(problem)
     n_v = len(vehicles)
+    tail = np.zeros(len(travel))
     setup = np.zeros(len(travel))
-    teardown = np.zeros(len(travel))
-    service = np.zeros(len(travel))
+    tail[n_v:] = [_tail_min(rest, o) for o in options]
     setup[n_v:] = [o.setup_min for o in options]
-    teardown[n_v:] = [o.teardown_min for o in options]
-    service[n_v:] = [o.service_min for o in options]
-    extra = np.zeros(travel.shape, dtype=np.int64)
-    if rules.screening_is_driver_rest:
-        work = teardown[:, None] + travel + setup[None, :]
-        extra[work > rules.max_work_before_break_min - rules.break_min] = rules.break_min
-        forbidden = work > 2 * rules.max_work_before_break_min - rules.break_min
-    else:
-        work = service[:, None] + travel
-        forbidden = work > rules.max_work_before_break_min
-        extra[:, n_v:] = rules.break_min
+    to_stop = np.arange(len(travel)) >= n_v
+    forbidden, extra = rest.arcs(tail, travel, setup, to_stop)
     np.fill_diagonal(forbidden, False)
     return forbidden, extra
+
+
+def _tail_min(rest: RestRule, option: Option) -> float:
+    """Work at an option's stop from its last rest to its departure."""
+    if option.pinned is None or rest.screenings_rest:
+        return rest.tail_min(
+            option.slots, option.slot_min, option.gap_min, option.teardown_min, option.service_min
+        )
+    return math.ceil(
+        rest.stop_tail_min(option.pinned, option.setup_min, option.teardown_min) - 1e-9
+    )

@@ -1,8 +1,15 @@
 """Why a venue was left out: analysis of every rule and resource, in the order a planner
-would look at them, with the numbers that blocked it."""
+would look at them, with the numbers that blocked it.
+
+The timing analysis is conservative (drives at the slowest hour, the short slot, the
+router's rest pattern); a rule reason (``no_time_window``, ``outside_shift``,
+``driver_breaks``) is kept only when the exact one-stop search (``single_stop``) finds no
+route on any truck-day either. A venue it can serve is ``trucks_busy``, or
+``not_worth_travel`` when its value does not cover the travel cost."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
@@ -20,14 +27,19 @@ from scheduler.domain import (
     truck_available_on,
     venue_open_on,
 )
+from scheduler.scoring import visit_value
 from scheduler.solver.matrix import TravelMatrix, hours_touched
+from scheduler.solver.rest import RestRule
+from scheduler.solver.single_stop import OneStop, OneStopSearch
 from scheduler.solver.windows import TruckClass, eligible_films, slot_lengths, start_rules
 
 __all__ = ["explain_unserved"]
 
 _RULE_TEXT = {
     "hours": "its opening hours",
-    "darkness": "darkness (civil dusk) for the projector",
+    "day_hours": "its opening hours on those dates (day_hours)",
+    "closed": "its day_hours closing it on those dates",
+    "darkness": "darkness (civil dusk to dawn) for the projector",
     "silence": "the silence law",
     "truck_zone": "the TTK truck ban (no pass)",
 }
@@ -48,26 +60,31 @@ def explain_unserved(
     matrix: TravelMatrix,
     routes: Iterable[Route],
     not_planned_from: date | None = None,
+    search: OneStopSearch | None = None,
+    deadline: float | None = None,
 ) -> tuple[Unserved, ...]:
     """An ``Unserved`` entry, with a reason, for every venue no route visits.
 
     ``not_planned_from``: planning stopped before this day. A venue that only lacked a free
     truck, and that a truck could have reached on a day left unplanned, is ``NOT_PLANNED``.
+    ``search``: the exact one-stop search that confirms a rule reason (until ``deadline``,
+    ``time.monotonic()``; after it the conservative reason stands).
     """
     served = {stop.venue_id for route in routes for stop in route.stops}
     later = None
     if not_planned_from is not None:
         later = replace(problem, days=tuple(d for d in problem.days if d >= not_planned_from))
     found = []
+    films = _FilmDays(problem)
     for venue in problem.venues:
         if venue.id in served:
             continue
-        entry = _explain(problem, matrix, venue)
+        entry = _explain(problem, matrix, venue, films, search, deadline)
         if (
             later is not None
             and not_planned_from is not None
             and entry.reason is UnservedReason.TRUCKS_BUSY
-            and _explain(later, matrix, venue).reason is UnservedReason.TRUCKS_BUSY
+            and _explain(later, matrix, venue, films).reason is UnservedReason.TRUCKS_BUSY
         ):
             entry = Unserved(
                 venue.id,
@@ -78,7 +95,51 @@ def explain_unserved(
     return tuple(found)
 
 
-def _explain(problem: Problem, matrix: TravelMatrix, venue: Venue) -> Unserved:
+class _FilmDays:
+    """What every venue's explanation shares, computed once per problem: the season's days
+    with an eligible film for a venue, once per audience (``eligible_films`` reads only the
+    venue's ``max_rating`` and ``excluded_film_ids``), and one truck of every kind per day.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.found: dict[tuple[int, frozenset[str]], frozenset[date]] = {}
+        kind = {
+            t.id: (TruckClass.of(t), t.depot, t.shift, t.max_shift_min, t.day_shifts)
+            for t in problem.trucks
+        }
+        self.one_of_a_kind: set[tuple[date, str]] = set()
+        for day in problem.days:
+            seen = set()
+            for truck in problem.trucks:
+                if truck_available_on(truck, day) and kind[truck.id] not in seen:
+                    seen.add(kind[truck.id])
+                    self.one_of_a_kind.add((day, truck.id))
+
+    def few(self, pairs: list[tuple[date, Truck]]) -> list[tuple[date, Truck]]:
+        """The first truck of each kind on each day: trucks alike in everything the timing
+        reads (class, depot, shifts) reach a venue on a day alike, so trying one is enough
+        (the notes name that one)."""
+        return [(day, truck) for day, truck in pairs if (day, truck.id) in self.one_of_a_kind]
+
+    def of(self, venue: Venue) -> frozenset[date]:
+        key = (venue.max_rating, frozenset(venue.excluded_film_ids))
+        if key not in self.found:
+            films = self.problem.films
+            self.found[key] = frozenset(
+                day for day in self.problem.days if eligible_films(venue, day, films)
+            )
+        return self.found[key]
+
+
+def _explain(
+    problem: Problem,
+    matrix: TravelMatrix,
+    venue: Venue,
+    films: _FilmDays | None = None,
+    search: OneStopSearch | None = None,
+    deadline: float | None = None,
+) -> Unserved:
     days = [day for day in problem.days if venue_open_on(venue, day)]
     if not days:
         return Unserved(
@@ -89,7 +150,9 @@ def _explain(problem: Problem, matrix: TravelMatrix, venue: Venue) -> Unserved:
         return Unserved(
             venue.id, UnservedReason.NO_TRUCK_ON_DATES, "no truck works on any of its allowed dates"
         )
-    film_days = [(day, t) for day, t in pairs if eligible_films(venue, day, problem.films)]
+    films = films or _FilmDays(problem)
+    with_films = films.of(venue)
+    film_days = [(day, t) for day, t in pairs if day in with_films]
     if not film_days:
         return Unserved(
             venue.id,
@@ -97,7 +160,77 @@ def _explain(problem: Problem, matrix: TravelMatrix, venue: Venue) -> Unserved:
             f"no film is certified, licensed on its dates and rated for its audience "
             f"(max {rating_label(venue.max_rating)})",
         )
-    return _timing(problem, matrix, venue, film_days)
+    pairs = films.few(film_days)
+    entry = _timing(problem, matrix, venue, pairs)
+    if search is None:
+        return entry
+    return _exact(problem, search, venue, pairs, entry, deadline)
+
+
+_RULE_REASONS = (
+    UnservedReason.NO_TIME_WINDOW,
+    UnservedReason.OUTSIDE_SHIFT,
+    UnservedReason.DRIVER_BREAKS,
+)
+
+
+def _exact(
+    problem: Problem,
+    search: OneStopSearch,
+    venue: Venue,
+    pairs: list[tuple[date, Truck]],
+    entry: Unserved,
+    deadline: float | None,
+) -> Unserved:
+    """The conservative ``entry`` checked with the exact one-stop search: a rule reason
+    only when no truck-day has a route; a servable venue whose value does not cover even
+    its cheapest travel is ``not_worth_travel``."""
+    rules = problem.rules
+    value = visit_value(venue, 0, rules.max_screenings_per_stop, rules)
+    per_min = rules.travel_cost_per_hour / 60.0
+    if entry.reason is UnservedReason.TRUCKS_BUSY:
+        if per_min <= 0:
+            return entry
+        fastest = min(search.fastest_round_trip_min(venue, t, day) for day, t in pairs)
+        if value > per_min * fastest:
+            return entry
+        return _not_worth(venue, value, per_min * fastest, "even the fastest round trip")
+    if entry.reason not in _RULE_REASONS:
+        return entry
+    cheapest: OneStop | None = None
+    for day, truck in pairs:
+        if deadline is not None and time.monotonic() > deadline and cheapest is None:
+            return entry
+        found = search.find(venue, truck, day)
+        if found is not None and (cheapest is None or found.drive_min < cheapest.drive_min):
+            cheapest = found
+        if cheapest is not None and value > per_min * cheapest.drive_min:
+            break
+    if cheapest is None:
+        return entry
+    route = cheapest.route
+    show = route.stops[0].screenings[0]
+    example = (
+        f"{problem.truck(route.truck_id).name} on {route.day}, '{cheapest.film.title}' at "
+        f"{show.start:%H:%M}"
+    )
+    if value <= per_min * cheapest.drive_min:
+        return _not_worth(venue, value, per_min * cheapest.drive_min, f"the trip ({example})")
+    return Unserved(
+        venue.id,
+        UnservedReason.TRUCKS_BUSY,
+        f"a one-stop visit fits ({example}), but the trucks' days went to venues of higher "
+        f"value (its value {venue.audience_seats} seats x priority {venue.priority:g})",
+    )
+
+
+def _not_worth(venue: Venue, value: float, cost: float, trip: str) -> Unserved:
+    return Unserved(
+        venue.id,
+        UnservedReason.NOT_WORTH_TRAVEL,
+        f"its value ({value:g}: {venue.audience_seats} seats x priority {venue.priority:g}) "
+        f"does not cover the travel cost of {trip} ({cost:.0f})",
+    )
 
 
 def _timing(
@@ -109,25 +242,30 @@ def _timing(
     reachable = False
     shift_notes: list[str] = []
     rest_notes: list[str] = []
-    for day, truck in pairs:
+    for day, base_truck in pairs:
+        truck = _truck_on(base_truck, day)
         cls = TruckClass.of(truck)
         steps = start_rules(venue, cls, day, short, rules).applied()
         if not steps[-1][1]:
-            blockers.setdefault(truck.screen.value, set()).update(_narrowing(steps))
+            names = _day_hours_named(venue, day, _narrowing(steps))
+            blockers.setdefault(truck.screen.value, set()).update(names)
             continue
         starts = steps[-1][1]
         there, back = _drives(matrix, truck, venue, starts, short + rules.screening_gap_min)
-        if _breaks_rest_rule(problem, truck, there, back, short):
-            rest_notes.append(f"{_hours(there)} from the depot")
+        blocked = _breaks_rest_rule(problem, truck, there, back, short)
+        if blocked:
+            rest_notes.append(blocked)
             continue
-        pauses = _pauses(problem, truck, there, back)
+        pauses = _pauses(problem, truck, there, back, short)
         if _fits_shift(truck, starts, there + pauses, back, short):
             reachable = True
             break
+        breaks = f" plus {_hours(pauses)} of driver's breaks" if pauses else ""
         shift_notes.append(
             f"{truck.name}: first screening allowed from {_clock(starts[0][0])}, "
-            f"{_hours(there)} there, {_hours(back)} back, shift "
+            f"{_hours(there)} there, {_hours(back)} back{breaks}, shift "
             f"{_clock(truck.shift.start_min)}–{_clock(truck.shift.end_min)}"
+            + ("" if truck.shift == base_truck.shift else f" on {day} (day_shifts)")
         )
     if reachable:
         return Unserved(
@@ -144,15 +282,29 @@ def _timing(
         return Unserved(
             venue.id,
             UnservedReason.DRIVER_BREAKS,
-            f"the drive ({rest_notes[0]}, at the slowest hour) plus setup is too long for "
-            f"the driver even with a {rules.break_min}-min break "
-            f"(at most {_hours(rules.max_work_before_break_min)} of work between breaks)",
+            rest_notes[0],
         )
     return Unserved(
         venue.id,
         UnservedReason.OUTSIDE_SHIFT,
         "outside every shift after travel (" + "; ".join(sorted(set(shift_notes))[:3]) + ")",
     )
+
+
+def _truck_on(truck: Truck, day: date) -> Truck:
+    """The truck with its shift and longest working day of ``day`` (its ``day_shifts``)."""
+    shift, longest = truck.shift_on(day), truck.max_shift_on(day)
+    if shift == truck.shift and longest == truck.max_shift_min:
+        return truck
+    return replace(truck, shift=shift, max_shift_min=longest)
+
+
+def _day_hours_named(venue: Venue, day: date, names: set[str]) -> set[str]:
+    """Name a ``day_hours`` rule instead of the hours when one sets the hours of ``day``."""
+    hours = venue.hours_on(day)
+    if "hours" not in names or hours == venue.hours:
+        return names
+    return (names - {"hours"}) | {"day_hours" if hours else "closed"}
 
 
 def _narrowing(steps: list[tuple[str, list[tuple[int, int]]]]) -> set[str]:
@@ -188,7 +340,7 @@ def _drives(
     matrix: TravelMatrix, truck: Truck, venue: Venue, starts: list[tuple[int, int]], slot: int
 ) -> tuple[float, float]:
     """Worst-case minutes there and back for departures in the hours they can happen."""
-    lead = int(matrix.worst.max()) + 180
+    lead = int(matrix.leg_min(truck.depot, venue.location)) + 180
     there_hours = frozenset().union(
         *(hours_touched(lo - truck.setup_min - lead, hi) for lo, hi in starts)
     )
@@ -204,29 +356,61 @@ def _drives(
 def _leg(
     matrix: TravelMatrix, origin: Location, destination: Location, hours: frozenset[int]
 ) -> float:
-    return float(matrix.leaving_in([origin], [destination], hours)[0, 0])
+    return matrix.leg_min(origin, destination, hours)
 
 
-def _breaks_rest_rule(problem: Problem, truck: Truck, there: float, back: float, slot: int) -> bool:
-    """No drive, even with a break in it, fits the driver's rule (as the router sees it)."""
-    rules = problem.rules
-    limit = rules.max_work_before_break_min
-    if rules.screening_is_driver_rest:
-        limit = 2 * limit - rules.break_min
-        return there + truck.setup_min > limit or truck.teardown_min + back > limit
-    on_site = truck.setup_min + slot + truck.teardown_min
-    return there > limit or on_site + back > limit
-
-
-def _pauses(problem: Problem, truck: Truck, there: float, back: float) -> float:
-    """Break minutes the router adds to the drives there and back."""
-    rules = problem.rules
-    limit = rules.max_work_before_break_min - rules.break_min
-    if not rules.screening_is_driver_rest:
-        return rules.break_min
-    return rules.break_min * (
-        (there + truck.setup_min > limit) + (truck.teardown_min + back > limit)
+def _breaks_rest_rule(
+    problem: Problem, truck: Truck, there: float, back: float, slot: int
+) -> str | None:
+    """Why a visit with one ``slot``-min screening breaks the driver's rule as the router
+    sees it (``rest.RestRule``: the stop, the drive there or the drive back); ``None`` when
+    it fits."""
+    rest = RestRule.of(problem)
+    setup, teardown = truck.setup_min, truck.teardown_min
+    limit = _hours(rest.max_work_min)
+    as_work = "" if rest.screenings_rest else "; screenings count as the driver's work"
+    gap = rest.gap_min(setup, 1, slot, teardown)
+    longest = max(setup, teardown)
+    if longest > rest.max_work_min:
+        piece = "setup" if setup >= teardown else "teardown"
+        return (
+            f"{piece} alone ({longest} min) is longer than the {limit} of work allowed "
+            f"between {rest.break_min}-min breaks"
+        )
+    if gap is None:
+        return (
+            f"setup ({setup} min), a {slot}-min screening and teardown ({teardown} min) are "
+            f"{_hours(setup + slot + teardown)} of work, more than the {limit} allowed between "
+            f"{rest.break_min}-min breaks{as_work}"
+        )
+    service = setup + slot + teardown
+    tail = rest.tail_min(1, slot, gap, teardown, service)
+    allowed = (
+        f"more than the {_hours(rest.one_break_work_min)} the planner allows around one "
+        f"{rest.break_min}-min break (at most {limit} of work between breaks{as_work})"
     )
+    if rest.arc(0, there, setup, True)[0]:
+        return (
+            f"the drive there ({_hours(there)} from the depot at the slowest hour) plus "
+            f"setup ({setup} min) is {_hours(there + setup)} of work, {allowed}"
+        )
+    if rest.arc(tail, back, 0, False)[0]:
+        stop = f"teardown ({teardown} min)"
+        if not rest.screenings_rest:
+            stop = f"setup, a {slot}-min screening and teardown ({_hours(tail)})"
+        return (
+            f"{stop} plus the drive back ({_hours(back)} to the depot at the slowest hour) "
+            f"is {_hours(tail + back)} of work, {allowed}"
+        )
+    return None
+
+
+def _pauses(problem: Problem, truck: Truck, there: float, back: float, slot: int) -> int:
+    """Break minutes the router adds to the drives there and back."""
+    rest = RestRule.of(problem)
+    service = truck.setup_min + slot + truck.teardown_min
+    tail = rest.tail_min(1, slot, 0, truck.teardown_min, service)
+    return rest.arc(0, there, truck.setup_min, True)[1] + rest.arc(tail, back, 0, False)[1]
 
 
 def _fits_shift(

@@ -53,14 +53,15 @@ def retime_route(problem: Problem, route: Route, travel: TravelTimes) -> Route:
     truck, venues, films = _resolve(problem, route)
     if not route.stops:
         return route
+    shift = truck.shift_on(route.day)
     first_leg = float(
         travel.worst_matrix_min(
             [truck.depot, venues[0].location],
-            sorted(hours_touched(truck.shift.start_min, truck.shift.end_min)),
+            sorted(hours_touched(shift.start_min, shift.end_min)),
         )[0, 1]
     )
     timing = _Timing(problem, travel, _Day(problem.rules, route.day, truck), first_leg)
-    opens = truck.shift.start_min
+    opens = shift.start_min
     earliest, misfits = timing.forward(venues, films, opens)
     # leave the depot as late as keeps the earliest finish (and every screening that fitted
     # its window still fitting): the shortest shift with that finish
@@ -135,7 +136,7 @@ class _Timing:
     ) -> tuple[list[Stop], int]:
         """The stops at their earliest when the truck leaves the depot no earlier than
         ``leave_min``, and how many screenings miss their window (hours, silence, zone)."""
-        rules, rest, truck = self.problem.rules, RestRule.of(self.problem), self.day.truck
+        rest, truck = RestRule.of(self.problem), self.day.truck
         stops: list[Stop] = []
         misfits = 0
         leave = self.day.at(leave_min)
@@ -143,22 +144,32 @@ class _Timing:
         for i, venue in enumerate(venues):
             drive = self.travel.duration_min(place, venue.location, leave)
             if i == 0:
-                first_break = rest.needs_break(0, self.first_leg_min, truck.setup_min)
-                pause = rules.break_min if first_break else 0
+                pause = rest.first_pause_min(self.first_leg_min, truck.setup_min)
                 earliest = _first_arrival(self.travel, place, venue, leave, pause)
                 stop, missed = self.day.visit(venue, films[i], earliest)
             else:
                 stop, missed = self.day.visit(venue, films[i], leave + timedelta(minutes=drive))
                 idle = minutes_after(leave, stop.arrival) - drive
-                if idle < rules.break_min and rest.leg_break(
-                    leave, drive, stop.arrival, truck.teardown_min, truck.setup_min
-                ):
-                    earliest = leave + timedelta(minutes=drive + rules.break_min)
+                pause = _pause_min(rest, truck, stops[-1], leave, drive, stop.arrival)
+                if idle < pause:
+                    earliest = leave + timedelta(minutes=drive + pause)
                     stop, missed = self.day.visit(venue, films[i], earliest)
             stops.append(stop)
             misfits += missed
             leave, place = stop.departure, venue.location
         return stops, misfits
+
+
+def _pause_min(
+    rest: RestRule, truck: Truck, previous: Stop, leave: datetime, drive: float, arrive: datetime
+) -> int:
+    """Break minutes a drive between two stops needs before the next setup, as the season
+    planner reserves them (``RestRule``)."""
+    if rest.screenings_rest:
+        needed = rest.leg_break(leave, drive, arrive, truck.teardown_min, truck.setup_min)
+        return rest.break_min if needed else 0
+    before = rest.stop_tail_min(previous, truck.setup_min, truck.teardown_min)
+    return rest.arc(before, drive, truck.setup_min, True)[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,12 +201,17 @@ class _Day:
     def _programme(self, venue: Venue, films: Sequence[Film], arrival: int) -> tuple[Stop, int]:
         truck, rules = self.truck, self.rules
         ready = arrival + truck.setup_min
+        longest = max((film.runtime_min for film in films), default=0)
+        gap = RestRule.of_rules(rules).gap_min(
+            truck.setup_min, len(films), longest, truck.teardown_min
+        )
+        gap = rules.screening_gap_min if gap is None else gap
         screenings: list[tuple[int, int]] = []
         missed = 0
         for film in films:
             start, fits = self._earliest_start(venue, film, ready)
             screenings.append((start, start + film.runtime_min))
-            ready = start + film.runtime_min + rules.screening_gap_min
+            ready = start + film.runtime_min + gap
             missed += not fits
         if screenings:
             arrival = max(arrival, screenings[0][0] - truck.setup_min)
@@ -221,7 +237,7 @@ class _Day:
                 start = max(start, dusk)
         if venue.residential:
             start = max(start, rules.silence_end_min)
-        for window in sorted(venue.hours, key=lambda w: w.start_min):
+        for window in sorted(venue.hours_on(self.day), key=lambda w: w.start_min):
             end = window.end_min
             if venue.residential:
                 end = min(end, rules.silence_start_min)

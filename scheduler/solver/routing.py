@@ -64,6 +64,15 @@ class Option:
     """A pinned stop: on its one vehicle, at its own arrival minute, with no slots (its
     screenings are kept as they are); the router is made to keep it (``core_problem``)."""
 
+    @property
+    def gap_min(self) -> int:
+        """Minutes from one slot's end to the next slot's start (a full break when the
+        driver's rest rule needs one between screenings; see ``rest.RestRule.gap_min``)."""
+        if self.slots < 2:
+            return 0
+        programme = self.service_min - self.setup_min - self.teardown_min
+        return (programme - self.slots * self.slot_min) // (self.slots - 1)
+
 
 @dataclass(frozen=True, slots=True)
 class WindowModel:
@@ -139,7 +148,7 @@ def core_problem(model: WindowModel) -> CoreProblem:
             end_node=v,
             start=_shift(vehicle),
             end=_shift(vehicle),
-            max_span=vehicle.truck.max_shift_min,
+            max_span=vehicle.truck.max_shift_on(vehicle.day),
         )
         for v, vehicle in enumerate(model.vehicles)
     )
@@ -148,18 +157,20 @@ def core_problem(model: WindowModel) -> CoreProblem:
 
 
 def _shift(vehicle: Vehicle) -> tuple[int, int]:
-    base = vehicle.day_index * 1440
-    return base + vehicle.truck.shift.start_min, base + vehicle.truck.shift.end_min
+    base, shift = vehicle.day_index * 1440, vehicle.truck.shift_on(vehicle.day)
+    return base + shift.start_min, base + shift.end_min
 
 
 def misfit_pins(model: WindowModel) -> set[int]:
     """Vehicles whose pinned stops alone already break the router's model (its conservative
     drives, the shift, the driver's rest rule): the router could not plan them."""
-    core = core_problem(model)
     pinned: dict[int, list[tuple[int, int]]] = {}
     for i, option in enumerate(model.options):
         if option.pinned is not None:
             pinned.setdefault(option.vehicle_ids[0], []).append((i, option.arrival[0][0]))
+    if not pinned:
+        return set()  # nothing to check (and a window may have no vehicle at all)
+    core = core_problem(model)
     return {
         v
         for v, route in pinned.items()

@@ -10,14 +10,25 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from scheduler.domain import Break, Film, Location, Problem, Route, Screening, Stop, Truck
+from scheduler.domain import (
+    Break,
+    Film,
+    Location,
+    Problem,
+    Route,
+    Screening,
+    ScreenType,
+    Stop,
+    Truck,
+)
 from scheduler.solver.matrix import TravelMatrix
 from scheduler.solver.pins import local_midnight
 from scheduler.solver.programme import Slot
+from scheduler.solver.rest import RestRule, stop_work
 from scheduler.solver.routing import RoutedStop, RoutedVehicle, WindowModel
+from scheduler.sun import dawn_min
 from scheduler.travel import TravelTimes
 
 __all__ = ["RestRule", "pinned_route", "routes_of", "slots_of", "timed_route"]
@@ -44,7 +55,7 @@ def slots_of(
                     key=(number, i),
                     venue=option.venue,
                     day=vehicle.vehicle.day,
-                    start_min=first + i * (option.slot_min + rules.screening_gap_min),
+                    start_min=first + i * (option.slot_min + option.gap_min),
                     capacity_min=option.slot_min + (room if last else 0),
                     weight=1.0 if i == 0 else rules.second_screening_factor,
                     only_slot=option.slots == 1,
@@ -56,7 +67,8 @@ def slots_of(
 
 def _room_after(problem: Problem, model: WindowModel, vehicle: RoutedVehicle, position: int) -> int:
     """Minutes the stop's programme may run past its planned end without breaking a rule
-    the router checked: venue hours, silence, truck zone, the next stop, the shift."""
+    the router checked: venue hours, silence, darkness's end at dawn, truck zone, the next
+    stop, the shift."""
     rules = problem.rules
     if not rules.screening_is_driver_rest:  # a longer show would lengthen the driver's work
         return 0
@@ -65,9 +77,14 @@ def _room_after(problem: Problem, model: WindowModel, vehicle: RoutedVehicle, po
     base = vehicle.vehicle.day_index * 1440
     start = stop.arrival_min - base + option.setup_min
     end = start + option.service_min - option.setup_min - option.teardown_min
-    limits = [w.end_min for w in option.venue.hours if w.contains(start, end)]
+    day = vehicle.vehicle.day
+    limits = [w.end_min for w in option.venue.hours_on(day) if w.contains(start, end)]
     if option.venue.residential:
         limits.append(rules.silence_start_min)
+    if truck.screen is ScreenType.PROJECTOR:
+        dawn = dawn_min(day, option.venue.location, rules.timezone)
+        if dawn is not None:
+            limits.append(dawn)
     if option.venue.inside_ttk and not truck.has_ttk_pass:
         ban = rules.ttk_ban_start_min + (
             1440 if stop.arrival_min - base >= rules.ttk_ban_end_min else 0
@@ -83,8 +100,8 @@ def _room_after(problem: Problem, model: WindowModel, vehicle: RoutedVehicle, po
     else:
         home = drive(stop.node, vehicle.node) + truck.teardown_min
         leave = stops[0].arrival_min - base - drive(vehicle.node, stops[0].node)
-        limits.append(truck.shift.end_min - home)
-        limits.append(leave + truck.max_shift_min - home)
+        limits.append(truck.shift_on(day).end_min - home)
+        limits.append(leave + truck.max_shift_on(day) - home)
     return max(0, min(limits) - end)
 
 
@@ -157,31 +174,35 @@ def timed_route(
     first_leg_min: float,
 ) -> Route:
     """The route of a truck-day around stops whose times are fixed: the depot departure
-    (as late as the first arrival allows), exact drives, a declared break in any drive that
-    needs one, and the depot return.
+    (as late as the first arrival and the breaks the router reserved before it allow),
+    exact drives, a declared break in any drive that needs one, and the depot return.
 
     ``venues`` are the stops' locations; ``first_leg_min`` is a conservative drive to the
-    first stop (used when the drive at the exact departure would not fit).
+    first stop (it decides the breaks of the first drive, as the router did).
     """
     places = [truck.depot, *venues, truck.depot]
     rest = RestRule.of(problem)
-    first_break = rest.needs_break(0, first_leg_min, truck.setup_min)
-    pause = timedelta(minutes=problem.rules.break_min if first_break else 0)
-    arrival = stops[0].arrival
-    drive = travel.duration_min(places[0], places[1], arrival - pause)
-    depart = arrival - pause - timedelta(minutes=drive)
-    if (
-        depart + pause + timedelta(minutes=travel.duration_min(places[0], places[1], depart))
-        > arrival
-    ):
-        depart = arrival - pause - timedelta(minutes=float(math.ceil(first_leg_min)))
+    depart = _depot_departure(
+        travel,
+        places[0],
+        places[1],
+        stops[0].arrival,
+        first_leg_min,
+        rest.first_pause_min(first_leg_min, truck.setup_min),
+    )
     breaks: list[Break] = []
-    leave, before = depart, 0
+    work: list[tuple[datetime, datetime]] = []
+    leave = depart
     for i, stop in enumerate(stops):
         drive = travel.duration_min(places[i], places[i + 1], leave)
-        breaks.extend(rest.leg_break(leave, drive, stop.arrival, before, truck.setup_min))
-        leave, before = stop.departure, truck.teardown_min
+        before = _work_before(rest, truck, depart, work, leave, first=i == 0)
+        found = rest.leg_break(leave, drive, stop.arrival, before, truck.setup_min)
+        breaks.extend(found)
+        work.extend(_drive_work(leave, drive, found))
+        work.extend(stop_work(stop, truck.setup_min, truck.teardown_min, not rest.screenings_rest))
+        leave = stop.departure
     drive = travel.duration_min(places[-2], places[-1], leave)
+    before = _work_before(rest, truck, depart, work, leave, first=False)
     back = leave + timedelta(minutes=drive)
     if rest.leg_break(leave, drive, back, before, 0):
         back += timedelta(minutes=problem.rules.break_min)
@@ -189,35 +210,48 @@ def timed_route(
     return Route(truck.id, day, depart, back, tuple(stops), tuple(breaks))
 
 
-@dataclass(frozen=True, slots=True)
-class RestRule:
-    """Where the driver's break goes on a drive, when screenings are the driver's rest."""
+def _depot_departure(
+    travel: TravelTimes,
+    depot: Location,
+    venue: Location,
+    arrival: datetime,
+    first_leg_min: float,
+    pause_min: int,
+) -> datetime:
+    """The latest departure that reaches the first stop with ``pause_min`` to spare."""
+    pause = timedelta(minutes=pause_min)
+    drive = travel.duration_min(depot, venue, arrival - pause)
+    depart = arrival - pause - timedelta(minutes=drive)
+    if depart + pause + timedelta(minutes=travel.duration_min(depot, venue, depart)) > arrival:
+        depart = arrival - pause - timedelta(minutes=float(math.ceil(first_leg_min)))
+    return depart
 
-    max_work_min: int
-    break_min: int
-    active: bool
 
-    @staticmethod
-    def of(problem: Problem) -> RestRule:
-        rules = problem.rules
-        return RestRule(
-            rules.max_work_before_break_min, rules.break_min, rules.screening_is_driver_rest
-        )
+def _work_before(
+    rest: RestRule,
+    truck: Truck,
+    depart: datetime,
+    work: Sequence[tuple[datetime, datetime]],
+    leave: datetime,
+    first: bool,
+) -> float:
+    """Minutes of work since the driver's last rest when the truck leaves (with screenings
+    as rest: the teardown, or nothing at the depot)."""
+    if rest.screenings_rest:
+        return 0.0 if first else float(truck.teardown_min)
+    return (leave - rest.rested_at(depart, work, leave)) / timedelta(minutes=1)
 
-    def needs_break(self, before: float, drive: float, after: float) -> bool:
-        """The solver's test: teardown + drive + setup leaves no room for a short wait."""
-        return self.active and before + drive + after > self.max_work_min - self.break_min
 
-    def leg_break(
-        self, leave: datetime, drive: float, arrive: datetime, before: float, after: float
-    ) -> list[Break]:
-        """A declared break inside this drive, if the pieces around it would be too long."""
-        if not self.active:
-            return []
-        idle = (arrive - leave) / timedelta(minutes=1) - drive
-        if idle >= self.break_min and before + drive <= self.max_work_min:
-            return []
-        if idle < self.break_min and before + drive + idle + after <= self.max_work_min:
-            return []
-        start = leave + timedelta(minutes=min(drive, self.max_work_min - before))
-        return [Break(start, start + timedelta(minutes=max(idle, self.break_min)))]
+def _drive_work(
+    leave: datetime, drive: float, breaks: Sequence[Break]
+) -> list[tuple[datetime, datetime]]:
+    """The moving parts of a drive, paused by its declared breaks (as the validator sees
+    them)."""
+    parts, cursor, left = [], leave, timedelta(minutes=drive)
+    for pause in sorted(breaks, key=lambda b: b.start):
+        if cursor <= pause.start < cursor + left:
+            parts.append((cursor, pause.start))
+            left -= pause.start - cursor
+            cursor = pause.end
+    parts.append((cursor, cursor + left))
+    return parts

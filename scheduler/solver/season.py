@@ -9,8 +9,9 @@ times on that vehicle, and the router may fill the gaps with other visits; when 
 stops alone do not fit the router's conservative model, or it finds no plan with them, the
 truck-day keeps only its pinned stops (drives, breaks and depot times derived around them).
 
-Each window is a pure function of (problem, state, days): a later worker pool can plan
-independent regions or trucks of one window in parallel without touching this loop.
+Each window is a pure function of (problem, state, days). Every window keeps to its share of
+the deadline (``_Pace`` learns what the phases around the routing cost), and with two workers
+its routing runs on both cores (``regions.route_portfolio``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from scheduler.solver.matrix import TravelMatrix
 from scheduler.solver.options import build_window
 from scheduler.solver.pins import PinIndex, TruckDay
 from scheduler.solver.programme import assign_films
-from scheduler.solver.routing import WindowModel, misfit_pins, pins_made, route_window
+from scheduler.solver.regions import route_portfolio
+from scheduler.solver.routing import RoutedVehicle, WindowModel, misfit_pins, pins_made
 from scheduler.solver.schedule import pinned_route, routes_of, slots_of
 from scheduler.solver.state import SeasonState, record
 from scheduler.travel import TravelTimes
@@ -67,9 +69,15 @@ def plan_season(
     venues_per_vehicle: int = 8,
     pins: PinIndex | None = None,
     should_stop: Callable[[], bool] | None = None,
+    workers: int = 1,
 ) -> SeasonPlan:
-    """Plan every window in turn; return the routes and the final season state.
+    """Plan every window in turn within ``time_limit_s``; return the routes and the final
+    season state.
 
+    Each window gets an equal share of the time left, and every phase of a window (its
+    model, the routing, the films, the timing) keeps to the window's deadline: what the
+    phases around the routing cost is measured on the windows so far and taken from the
+    routing's share. ``workers`` > 1 routes each window on two cores (``regions``).
     ``should_stop()`` is asked before each window: when it says yes, the remaining windows
     keep only their pins. ``progress`` is called after each planned window.
     """
@@ -78,6 +86,7 @@ def plan_season(
     record(state, problem, pins.visits())
     windows = _windows(problem.days, problem.rules.window_days)
     deadline = time.monotonic() + time_limit_s
+    pace = _Pace()
     routes: list[Route] = []
     for done, days in enumerate(windows):
         if should_stop is not None and should_stop():
@@ -85,14 +94,45 @@ def plan_season(
             for later in windows[done:]:
                 routes.extend(_pins_only(problem, travel, matrix, pins, later))
             return SeasonPlan(routes, state, days[0])
-        left = max(0.5, deadline - time.monotonic())
-        budget = left / (len(windows) - done)
-        window = _Window(problem, travel, matrix, state, pins, days, venues_per_vehicle)
-        routes.extend(window.plan(budget))
+        now = time.monotonic()
+        window_deadline = now + max(0.0, deadline - now) / (len(windows) - done)
+        window = _Window(problem, travel, matrix, state, pins, days, venues_per_vehicle, workers)
+        routes.extend(window.plan(window_deadline, pace))
         if progress is not None:
             value = plan_stats(problem, Plan(tuple(routes), (), 0.0), travel).value
             progress(SolveProgress(done + 1, len(windows), value))
     return SeasonPlan(routes, state)
+
+
+MIN_SEARCH_S = 0.1
+"""The shortest routing search, even past the deadline (OR-Tools stops at 0.1 s at best)."""
+
+
+@dataclass(slots=True)
+class _Pace:
+    """What a window costs around its routing search, learnt from the windows so far (the
+    first window guesses): the routing's own overhead (building the OR-Tools model), the
+    film programme, and the timing of the routes."""
+
+    routing_overhead_s: float = 0.0
+    programme_s: float | None = None
+    timing_s: float = 0.0
+
+    def search_s(self, deadline: float) -> float:
+        """Seconds for the routing search so that the window ends by ``deadline``."""
+        left = deadline - time.monotonic()
+        programme = 0.1 * max(0.0, left) if self.programme_s is None else 1.5 * self.programme_s
+        reserve = self.routing_overhead_s + programme + self.timing_s
+        return max(MIN_SEARCH_S, left - reserve)
+
+    def programme_limit_s(self, deadline: float) -> float:
+        """Seconds for the film programme so that the window ends by ``deadline``."""
+        return max(0.2, deadline - time.monotonic() - self.timing_s)
+
+    @staticmethod
+    def learn(old: float | None, seen: float) -> float:
+        """A cautious running estimate: jumps up at once, comes down slowly."""
+        return seen if old is None or seen > old else 0.7 * old + 0.3 * seen
 
 
 def _windows(days: Sequence[date], size: int) -> list[tuple[date, ...]]:
@@ -128,6 +168,7 @@ class _Window:
     pins: PinIndex
     days: tuple[date, ...]
     venues_per_vehicle: int
+    workers: int = 1
 
     def model(
         self, partial: Mapping[TruckDay, Sequence[Stop]], closed: set[TruckDay]
@@ -142,8 +183,18 @@ class _Window:
             closed,
         )
 
-    def plan(self, budget_s: float) -> list[Route]:
-        """Route, programme and time the window; record its new visits in the state."""
+    def route(self, model: WindowModel, deadline: float, pace: _Pace) -> list[RoutedVehicle]:
+        """Route within the window's deadline, learning the routing's overhead."""
+        search_s = pace.search_s(deadline)
+        started = time.monotonic()
+        routed = route_portfolio(model, search_s, self.workers)
+        overhead = time.monotonic() - started - search_s
+        pace.routing_overhead_s = _Pace.learn(pace.routing_overhead_s, max(0.0, overhead))
+        return routed
+
+    def plan(self, deadline: float, pace: _Pace) -> list[Route]:
+        """Route, programme and time the window by ``deadline``; record its new visits in
+        the state."""
         problem, pins = self.problem, self.pins
         closed = pins.whole(self.days)
         partial = pins.partial(self.days)
@@ -154,15 +205,15 @@ class _Window:
             model = self.model(
                 {k: s for k, s in partial.items() if k not in misfits}, closed | misfits
             )
-        started = time.monotonic()
-        routed = route_window(model, budget_s * 0.85)
+        routed = self.route(model, deadline, pace)
         if not pins_made(model, routed):
             log.warning(
                 "no routing plan with the pinned stops on %s; keeping them alone", self.days
             )
             misfits |= set(partial)
             model = self.model({}, closed | misfits)
-            routed = route_window(model, max(0.2, budget_s * 0.85 - (time.monotonic() - started)))
+            routed = self.route(model, deadline, pace)
+        started = time.monotonic()
         slots = slots_of(problem, model, routed)
         films = assign_films(
             [slot for slot, _ in slots],
@@ -170,8 +221,10 @@ class _Window:
             problem.rules,
             self.state.shown_frozen(),
             self.state.film_uses,
-            time_limit_s=max(0.2, budget_s * 0.1),
+            time_limit_s=pace.programme_limit_s(deadline),
         )
+        pace.programme_s = _Pace.learn(pace.programme_s, time.monotonic() - started)
+        timed = time.monotonic()
         routes = routes_of(problem, self.travel, model, routed, slots, films)
         fresh = [
             (route.day, stop)
@@ -181,4 +234,6 @@ class _Window:
         ]
         record(self.state, problem, fresh)
         kept = {key: stops for key, stops in partial.items() if key in misfits}
-        return routes + _pins_only(problem, self.travel, self.matrix, pins, self.days, kept)
+        routes += _pins_only(problem, self.travel, self.matrix, pins, self.days, kept)
+        pace.timing_s = _Pace.learn(pace.timing_s, time.monotonic() - timed)
+        return routes

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from scheduler.domain import Film, Problem, Rules, ScreenType, Truck, Venue
-from scheduler.sun import dusk_min
+from scheduler.sun import dawn_min, dusk_min
 
 __all__ = [
     "Interval",
@@ -105,11 +105,13 @@ def start_rules(
     venue: Venue, truck_class: TruckClass, day: date, programme: int, rules: Rules
 ) -> WindowRules:
     """Each rule's allowed first-screening starts (minutes from midnight) on ``day``."""
-    hours = union((w.start_min, w.end_min - programme) for w in venue.hours)
+    hours = union((w.start_min, w.end_min - programme) for w in venue.hours_on(day))
     darkness = _ANY
     if truck_class.screen is ScreenType.PROJECTOR:
         dusk = dusk_min(day, venue.location, rules.timezone)
-        darkness = [] if dusk is None else [(dusk, 10_000)]
+        dawn = dawn_min(day, venue.location, rules.timezone)
+        end = 10_000 if dawn is None else dawn - programme
+        darkness = [] if dusk is None or end < dusk else [(dusk, end)]
     silence = _ANY
     if venue.residential:
         silence = [(rules.silence_end_min, rules.silence_start_min - programme)]

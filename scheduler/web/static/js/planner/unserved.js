@@ -140,6 +140,10 @@ function hints(un, venue, plan) {
       found.push(t("hint.lighterDay"), t("hint.moreTrucks"));
       if (venue) found.push(t("hint.priority", { seats: venue.audience_seats, priority: venue.priority }));
       break;
+    case "not_worth_travel":
+      found.push(t("hint.nearerDepot"));
+      if (venue) found.push(t("hint.priority", { seats: venue.audience_seats, priority: venue.priority }));
+      break;
     case "not_planned":
       found.push(t("hint.longerSolve"));
       break;

@@ -92,6 +92,7 @@ register({
     "reason.outside_shift": "не помещается в смену с учётом дороги",
     "reason.driver_breaks": "дорога слишком длинная для режима отдыха водителя",
     "reason.trucks_busy": "грузовики заняты более ценными площадками",
+    "reason.not_worth_travel": "ценность показа не окупает дорогу",
     "reason.not_planned": "планирование остановили раньше",
 
     "hint.anotherDate": "Другая дата: разрешить площадке день внутри сезона.",
@@ -261,6 +262,7 @@ register({
     "reason.outside_shift": "does not fit a shift with the drive",
     "reason.driver_breaks": "the drive is too long for the driver's rest rule",
     "reason.trucks_busy": "trucks busy with venues of higher value",
+    "reason.not_worth_travel": "its value does not cover the travel cost",
     "reason.not_planned": "planning was stopped early",
 
     "hint.anotherDate": "Another date: allow the venue a day inside the season.",
