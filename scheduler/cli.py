@@ -80,6 +80,16 @@ OsrmUrl = Annotated[
         help="Ask this OSRM server's Table API for driving times; default: SCHEDULER_OSRM_URL.",
     ),
 ]
+SolveWorkers = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        metavar="N",
+        min=1,
+        max=64,
+        help="Processes (cores) the solve uses, 1 or more; default: SCHEDULER_SOLVE_WORKERS (2).",
+    ),
+]
 
 
 class SchemaKind(StrEnum):
@@ -139,7 +149,9 @@ def _reported() -> Iterator[None]:
         raise _fail(failure) from None
 
 
-def _solve(problem: Problem, time_limit: float, travel: TravelTimes | None = None) -> PlanOutcome:
+def _solve(
+    problem: Problem, time_limit: float, travel: TravelTimes | None = None, workers: int = 2
+) -> PlanOutcome:
     with Progress(
         TextColumn("[bold]Planning[/] {task.description}"),
         BarColumn(),
@@ -153,7 +165,7 @@ def _solve(problem: Problem, time_limit: float, travel: TravelTimes | None = Non
         def progress(step: SolveProgress) -> None:
             bar.update(task, completed=step.windows_done, total=step.windows_total)
 
-        return plan_problem(problem, time_limit, travel, progress=progress)
+        return plan_problem(problem, time_limit, travel, progress=progress, workers=workers)
 
 
 def _write(path: Path, text: str) -> None:
@@ -235,9 +247,13 @@ def _show_violations(violations: list[Violation]) -> None:
 
 
 def _plan_and_report(
-    problem: Problem, time_limit: float, out: Path | None, travel: TravelTimes | None = None
+    problem: Problem,
+    time_limit: float,
+    out: Path | None,
+    travel: TravelTimes | None = None,
+    workers: int = 2,
 ) -> None:
-    outcome = _solve(problem, time_limit, travel)
+    outcome = _solve(problem, time_limit, travel, workers)
     _show_plan(problem, outcome.plan)
     _show_violations(outcome.violations)
     if out is not None:
@@ -272,11 +288,14 @@ def plan(
     time_limit: TimeLimit = 30.0,
     roads: RoadsCache = None,
     osrm: OsrmUrl = None,
+    workers: SolveWorkers = None,
 ) -> None:
     """Plan a scenario file."""
     with _reported():
         problem = schemas.load_scenario(scenario)
-        _plan_and_report(problem, time_limit, out, _travel(problem, roads, osrm))
+        travel = _travel(problem, roads, osrm)
+        solve_workers = workers if workers is not None else get_settings().solve_workers
+        _plan_and_report(problem, time_limit, out, travel, solve_workers)
 
 
 @app.command()

@@ -3,7 +3,8 @@
 ``SCHEDULER_DATABASE_URL`` selects PostgreSQL instead of the embedded SQLite file;
 ``SCHEDULER_BROKER_URL`` selects Celery on Redis instead of the in-process job runner.
 ``SCHEDULER_ROADS_CACHE`` (a road graph from ``scheduler roads build``) or ``SCHEDULER_OSRM_URL``
-(an OSRM server) replace the offline travel-time estimate.
+(an OSRM server) replace the offline travel-time estimate, for the job workers and the API's
+checks alike; ``SCHEDULER_SOLVE_WORKERS`` is the processes one solve uses.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scheduler.errors import InvalidProblem
 
 __all__ = ["Settings", "get_settings"]
 
@@ -38,6 +42,12 @@ class Settings(BaseSettings):
     login_window_s: int = Field(default=300, gt=0)
     solve_time_limit_s: float = Field(default=30.0, gt=0, le=3600)
     job_workers: int = Field(default=1, ge=1, le=8, description="Solver processes (in-process).")
+    solve_workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Processes (cores) one solve uses; a job takes this many cores.",
+    )
     published_ttl_s: float = Field(
         default=1.0,
         ge=0,
@@ -55,6 +65,16 @@ class Settings(BaseSettings):
         default=None,
         description="OSRM server for driving times (Table API), e.g. http://osrm:5000.",
     )
+
+    @field_validator("osrm_url")
+    @classmethod
+    def _osrm_url_is_http(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"'{url}' is not an http(s) URL such as http://osrm:5000")
+        return url
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to ``sqlite:///<data_dir>/scheduler.db``."""
@@ -78,5 +98,14 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment; ``InvalidProblem``
+    naming each bad variable (``SCHEDULER_...``) if one does not validate."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise InvalidProblem(
+            [
+                ("SCHEDULER_" + "_".join(str(part) for part in item["loc"]).upper(), item["msg"])
+                for item in error.errors()
+            ]
+        ) from None

@@ -1,10 +1,17 @@
 """Use cases shared by the CLI, the API and workers: plan a season (around pins, with
 progress and a stop signal), check a plan, edit a plan by hand with the validator's verdict
 (``move_stop``, ``swap_film`` from ``editing``; ``retime_route`` from the solver), run the
-public routing benchmarks."""
+public routing benchmarks.
+
+Driving times come from the configured provider (``PlanningSettings``: a road cache from
+``roads build``, an OSRM server, else the offline estimate), built once per process and
+shared by the solver, the validator and the API's edits, so they all agree.
+"""
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,16 +19,20 @@ from pathlib import Path
 from scheduler.bench.instances import Kind
 from scheduler.bench.run import BenchRow, mean_gap, run_benchmark, write_csv
 from scheduler.checks import Violation, verify
+from scheduler.config import Settings, get_settings
 from scheduler.domain import Pins, Plan, Problem
 from scheduler.editing import EditOutcome, move_stop, swap_film
+from scheduler.errors import InvalidProblem
+from scheduler.roads import CachedTravelTimes, travel_provider
 from scheduler.solver import SolveParams, SolveProgress, retime_route, solve
-from scheduler.travel import OfflineTravelTimes, TravelTimes
+from scheduler.travel import TravelTimes
 
 __all__ = [
     "BenchOutcome",
     "BenchRow",
     "EditOutcome",
     "PlanOutcome",
+    "PlanningSettings",
     "SolveProgress",
     "benchmark",
     "check_plan",
@@ -41,9 +52,45 @@ class PlanOutcome:
     violations: list[Violation]
 
 
-def default_travel() -> TravelTimes:
-    """The offline travel-time provider (great-circle x detour x Moscow speed profile)."""
-    return OfflineTravelTimes()
+@dataclass(frozen=True, slots=True)
+class PlanningSettings:
+    """How the service plans: where driving times come from (``roads_cache``, else
+    ``osrm_url``, else the offline estimate) and the processes one solve uses. Small and
+    picklable: the job backends hand it to their solver processes."""
+
+    roads_cache: Path | None = None
+    osrm_url: str | None = None
+    solve_workers: int = 2
+
+    def __post_init__(self) -> None:
+        if self.solve_workers < 1:
+            raise InvalidProblem([("solve_workers", "must be 1 or more")])
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlanningSettings:
+        """The planning part of the service settings."""
+        return cls(settings.roads_cache, settings.osrm_url or None, settings.solve_workers)
+
+    def travel(self) -> TravelTimes:
+        """The travel-time provider, built on first use and then shared by the process;
+        ``TravelError`` for a missing or bad road cache, ``InvalidProblem`` for both."""
+        with _providers_lock:
+            return _provider(self.roads_cache, self.osrm_url)
+
+
+_providers_lock = threading.Lock()
+"""Held while a provider is built: threads asking at once wait for one load."""
+
+
+@functools.lru_cache(maxsize=4)
+def _provider(roads_cache: Path | None, osrm_url: str | None) -> TravelTimes:
+    return travel_provider(roads_cache=roads_cache, osrm_url=osrm_url)
+
+
+def default_travel(settings: Settings | None = None) -> TravelTimes:
+    """The configured travel-time provider of ``settings`` (default: the process's
+    settings), built once per process (see ``PlanningSettings.travel``)."""
+    return PlanningSettings.from_settings(settings or get_settings()).travel()
 
 
 def plan_problem(
@@ -54,15 +101,19 @@ def plan_problem(
     *,
     pins: Pins | None = None,
     should_stop: Callable[[], bool] | None = None,
+    workers: int = 2,
 ) -> PlanOutcome:
     """Plan a season and re-check the plan with the independent validator.
 
     ``pins`` are kept exactly and planned around; ``should_stop()`` is asked before each
     planning window and ends planning early with a valid plan (see ``solver.solve``);
-    ``progress`` gets a ``SolveProgress`` after each window.
+    ``progress`` gets a ``SolveProgress`` after each window; ``workers`` is the processes
+    (cores) the solve uses (``SolveParams.workers``, 1 or more).
     """
+    params = SolveParams(time_limit_s=time_limit_s, workers=workers)
     travel = travel or default_travel()
-    params = SolveParams(time_limit_s=time_limit_s)
+    if isinstance(travel, CachedTravelTimes):
+        travel.warm([t.depot for t in problem.trucks] + [v.location for v in problem.venues])
     plan = solve(problem, travel, params, progress, pins=pins, should_stop=should_stop)
     return PlanOutcome(plan, verify(problem, plan, travel))
 

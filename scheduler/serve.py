@@ -12,12 +12,15 @@ from rich.console import Console
 from sqlalchemy import select
 
 from scheduler.bootstrap import DEMO_USERS, load_demo
-from scheduler.config import get_settings
+from scheduler.config import Settings, get_settings
 from scheduler.db.engine import Database
 from scheduler.db.migrate import current_revision, head_revision, upgrade
 from scheduler.db.tables import User
 from scheduler.db.users import add_user
+from scheduler.domain import Location
 from scheduler.errors import SchedulerError
+from scheduler.planning import default_travel
+from scheduler.roads import OsrmTravelTimes
 from scheduler.security import Role
 
 __all__ = ["db_app", "serve", "users_app"]
@@ -96,6 +99,23 @@ def users_list() -> None:
         database.dispose()
 
 
+_PROBE = Location(55.7558, 37.6173)
+"""Where an OSRM server is asked its first question at start-up (Moscow's centre)."""
+
+
+def _check_travel(settings: Settings) -> None:
+    """Build the travel-time provider now, once for this process (loading a road cache is
+    slow), and ask an OSRM server one question: a bad cache or server stops the start with
+    its message (``TravelError``), not the first job or edit."""
+    travel = default_travel(settings)
+    if isinstance(travel, OsrmTravelTimes):
+        travel.warm([_PROBE])
+    if settings.roads_cache is not None:
+        console.print(f"Driving times: road graph {settings.roads_cache}.")
+    elif settings.osrm_url:
+        console.print(f"Driving times: OSRM at {settings.osrm_url}.")
+
+
 def _prepare(database: Database, demo: bool) -> int | None:
     """Migrate, mark jobs of a previous server process failed, load the demo."""
     from scheduler.jobs.backends import recover_interrupted
@@ -120,7 +140,11 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API (and the web UI) until Ctrl-C."""
-    settings = get_settings()
+    try:
+        settings = get_settings()
+        _check_travel(settings)
+    except SchedulerError as error:
+        raise _fail(error) from None
     database = Database(settings.resolved_database_url())
     try:
         season_id = _prepare(database, demo)

@@ -15,7 +15,8 @@ from scheduler.checks import verify
 from scheduler.demo import demo_problem, generate_problem
 from scheduler.domain import DayWindow, Film, Location, Problem, Rules, ScreenType, Truck, Venue
 from scheduler.solver import SolveParams, solve
-from scheduler.solver.bound import season_bound
+from scheduler.solver import bound as bound_module
+from scheduler.solver.bound import season_bound, start_season_bound
 from scheduler.travel import OfflineTravelTimes
 
 TRAVEL = OfflineTravelTimes()
@@ -128,3 +129,49 @@ def test_bound_is_cheap_and_says_none_when_out_of_time() -> None:
     assert found.value >= (found.lp_value or 0.0)
     starved = season_bound(demo_problem(), TRAVEL, 1e-4)
     assert starved.value is None
+
+
+def test_bound_counts_venues_sharing_a_place_once_per_route() -> None:
+    """Two venues at the same coordinates 10 km out: one route serves both with a single
+    round trip (a zero-minute leg between them), and the bound stays above that plan."""
+    far = Location(DEPOT.lat + 0.09, DEPOT.lon)
+    base = _tiny(venue_at=far, films=2)
+    twin = replace(base.venues[0], id="w", name="Twin")
+    problem = replace(base, venues=(base.venues[0], twin))
+    plan = solve(problem, TRAVEL, SolveParams(time_limit_s=3))
+    assert verify(problem, plan, TRAVEL) == []
+    assert sum(len(r.stops) for r in plan.routes) == 2
+    assert plan.stats.value <= _bound(problem)
+
+
+def test_bound_tiles_give_the_same_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Travel facts computed in tiles of 7 places (many tile pairs) give the bound that
+    one tile gives: the tiling only bounds memory."""
+    problem = generate_problem(4, days=4, trucks=3, venues=30)
+    whole = _bound(problem)
+    monkeypatch.setattr(bound_module, "TILE", 7)
+    assert _bound(problem) == pytest.approx(whole, rel=1e-9)
+
+
+def test_a_failing_bound_process_gives_no_bound_and_a_valid_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bound runs in a forked process beside the routing: when it fails the plan is
+    still solved and valid, with ``bound`` and ``gap_pct`` left empty."""
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(bound_module, "season_bound", broken)
+    problem = _tiny()
+    plan = solve(problem, TRAVEL, SolveParams(time_limit_s=2))
+    assert verify(problem, plan, TRAVEL) == []
+    assert plan.stats.value == pytest.approx(300.0)
+    assert plan.stats.bound is None and plan.stats.gap_pct is None
+
+
+def test_a_late_bound_is_none() -> None:
+    """A bound still being computed when its wait ends is ``None`` with a reason."""
+    pending = start_season_bound(demo_problem(), TRAVEL, 30.0)
+    found = pending.result(0.0)
+    assert found.value is None and "time limit" in found.status

@@ -1,6 +1,6 @@
 """Dependencies shared by the routers: the database session, the caller and their role,
-the job queue, and optimistic concurrency (``ETag`` / ``If-Match``); and the responses
-they document alike (errors, files)."""
+the job queue, the travel-time provider, and optimistic concurrency (``ETag`` /
+``If-Match``); and the responses they document alike (errors, files)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from scheduler.db.tables import Token, User
 from scheduler.db.users import user_for_token
 from scheduler.errors import Conflict, Forbidden, NotFound, Unauthorized
 from scheduler.jobs import JobQueue
+from scheduler.planning import default_travel
 from scheduler.security import Role
+from scheduler.travel import TravelTimes
 
 __all__ = [
     "ERRORS",
@@ -35,6 +37,7 @@ __all__ = [
     "SecretKey",
     "SessionDep",
     "SettingsDep",
+    "TravelDep",
     "check_version",
     "content_doc",
     "set_etag",
@@ -91,6 +94,14 @@ SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]
 DatabaseDep = Annotated[Database, Depends(_app_state("db"))]
 QueueDep = Annotated[JobQueue, Depends(_app_state("queue"))]
 SecretKey = Annotated[str, Depends(_app_state("secret_key"))]
+
+
+def _travel(settings: SettingsDep) -> TravelTimes:
+    """The service's travel-time provider (built once per process), the job workers' too."""
+    return default_travel(settings)
+
+
+TravelDep = Annotated[TravelTimes, Depends(_travel)]
 
 
 def _session(database: DatabaseDep) -> Iterator[Session]:

@@ -21,9 +21,9 @@ from scheduler import domain as d
 from scheduler.checks import Violation
 from scheduler.db.plans import StoredPlan, local_route, plan_version
 from scheduler.db.tables import PlanRow
-from scheduler.planning import default_travel
 from scheduler.schemas import BreakModel, ScreeningModel, StatsModel, UnservedModel
 from scheduler.sun import civil_dusk
+from scheduler.travel import TravelTimes
 
 __all__ = [
     "Comparison",
@@ -313,10 +313,10 @@ def _legs(problem: d.Problem, route: d.Route) -> Iterable[tuple[d.Location, d.Lo
     yield place, problem.truck(route.truck_id).depot, leave
 
 
-def kpis(problem: d.Problem, plan: d.Plan) -> Kpis:
-    """Screenings, expected audience, venues and okrugs covered, driving hours (the offline
-    travel model), and each truck's shift time used over the time available."""
-    travel = default_travel()
+def kpis(problem: d.Problem, plan: d.Plan, travel: TravelTimes) -> Kpis:
+    """Screenings, expected audience, venues and okrugs covered, driving hours (by
+    ``travel``, the service's provider), and each truck's shift time used over the time
+    available."""
     venues = {v.id: v for v in problem.venues}
     served = {stop.venue_id for _, stop in plan.stops}
     driving_min = sum(
@@ -373,13 +373,13 @@ def plan_summary(row: PlanRow, *, published: bool, created_by: str | None) -> Pl
     )
 
 
-def plan_read(summary: PlanSummary, stored: StoredPlan) -> PlanRead:
-    """The whole version for the workspace."""
+def plan_read(summary: PlanSummary, stored: StoredPlan, travel: TravelTimes) -> PlanRead:
+    """The whole version for the workspace (driving hours by ``travel``)."""
     problem = stored.problem
     venues = {v.id: v for v in problem.venues}
     return PlanRead(
         **summary.model_dump(),
-        kpis=kpis(problem, stored.plan),
+        kpis=kpis(problem, stored.plan, travel),
         routes=[route_read(stored, route) for route in stored.plan.routes],
         unserved=[
             UnservedRead(
@@ -424,9 +424,13 @@ def _venue_name(key: StopKey, *problems: d.Problem) -> str:
 
 
 def compare_plans(
-    a: StoredPlan, a_summary: PlanSummary, b: StoredPlan, b_summary: PlanSummary
+    a: StoredPlan,
+    a_summary: PlanSummary,
+    b: StoredPlan,
+    b_summary: PlanSummary,
+    travel: TravelTimes,
 ) -> Comparison:
-    """What changed from version ``a`` to version ``b``."""
+    """What changed from version ``a`` to version ``b`` (driving hours by ``travel``)."""
     before, after = _places(a.plan), _places(b.plan)
     zone = _zone(b.problem)
 
@@ -457,8 +461,8 @@ def compare_plans(
         if abs(after[k].arrival - before[k].arrival) > timedelta(minutes=RETIME_MIN)
     }
     return Comparison(
-        a=CompareSide(plan=a_summary, kpis=kpis(a.problem, a.plan)),
-        b=CompareSide(plan=b_summary, kpis=kpis(b.problem, b.plan)),
+        a=CompareSide(plan=a_summary, kpis=kpis(a.problem, a.plan, travel)),
+        b=CompareSide(plan=b_summary, kpis=kpis(b.problem, b.plan, travel)),
         added=order(after.keys() - before.keys()),
         dropped=order(before.keys() - after.keys()),
         moved=order(moved),

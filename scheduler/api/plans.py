@@ -18,7 +18,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from scheduler.api.catalogue import NO_NUL
-from scheduler.api.deps import ERRORS, IfMatch, Planner, SessionDep, check_version, set_etag
+from scheduler.api.deps import (
+    ERRORS,
+    IfMatch,
+    Planner,
+    SessionDep,
+    TravelDep,
+    check_version,
+    set_etag,
+)
 from scheduler.api.plan_views import (
     Comparison,
     PlanRead,
@@ -172,23 +180,26 @@ def list_plans(
 def compare(
     user: Planner,
     session: SessionDep,
+    travel: TravelDep,
     a: Annotated[int, Query(ge=1, le=INT_MAX, description="the older version")],
     b: Annotated[int, Query(ge=1, le=INT_MAX, description="the newer version")],
 ) -> Comparison:
     """Stops added, dropped, moved (another truck or position) and re-timed (arrival moved
     by more than a minute) from ``a`` to ``b``, keyed by venue and day; both versions' KPIs."""
     first, second = load_version(session, a), load_version(session, b)
-    return compare_plans(first.stored, first.summary, second.stored, second.summary)
+    return compare_plans(first.stored, first.summary, second.stored, second.summary, travel)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanRead, summary="Read a plan version")
-def read_plan(plan_id: DbId, user: Planner, session: SessionDep, response: Response) -> PlanRead:
+def read_plan(
+    plan_id: DbId, user: Planner, session: SessionDep, travel: TravelDep, response: Response
+) -> PlanRead:
     """Routes (stops with setup, screenings, teardown; breaks; locks), unserved venues with
     reasons, violations, stats and KPIs, all from the version's own scenario snapshot. The
     ``ETag`` is the version to send as ``If-Match`` when changing the plan."""
     loaded = load_version(session, plan_id)
     set_etag(response, loaded.row.version)
-    return plan_read(loaded.summary, loaded.stored)
+    return plan_read(loaded.summary, loaded.stored, travel)
 
 
 @router.get("/plans/{plan_id}/file", response_model=PlanFile, summary="Download the plan file")
@@ -237,7 +248,12 @@ def _file_problems(body: PlanFile) -> list[tuple[str, str]]:
     summary="Import a plan file",
 )
 def import_plan(
-    season_id: DbId, body: PlanFile, user: Planner, session: SessionDep, response: Response
+    season_id: DbId,
+    body: PlanFile,
+    user: Planner,
+    session: SessionDep,
+    travel: TravelDep,
+    response: Response,
 ) -> PlanRead:
     """Store a plan file (the CLI's format) as a new version of the season, checked by the
     validator against the season's current scenario: kind ``import``, a draft if it breaks
@@ -249,7 +265,7 @@ def import_plan(
         raise InvalidProblem(problems)
     problem = problem_from_scenario(season_scenario(session, season))
     plan = plan_from_file(body)
-    violations = check_plan(problem, plan)
+    violations = check_plan(problem, plan, travel)
     refused = [v for v in violations if v.rule in REFUSED_RULES]
     if refused:
         raise InvalidProblem([(v.rule, v.message) for v in refused])
@@ -270,7 +286,7 @@ def import_plan(
     session.commit()
     loaded = load_version(session, row.id)
     set_etag(response, loaded.row.version)
-    return plan_read(loaded.summary, loaded.stored)
+    return plan_read(loaded.summary, loaded.stored, travel)
 
 
 # --- locks, publishing, roll-back ------------------------------------------------------
@@ -403,19 +419,22 @@ def _locks_kept(stored: StoredPlan, outcome: EditOutcome) -> None:
 
 class _EditCall:
     """What every hand edit route takes besides its body: the version, the planner, the
-    session, the response (status, ETag) and ``If-Match``."""
+    session, the travel-time provider (the job workers' one), the response (status, ETag)
+    and ``If-Match``."""
 
     def __init__(
         self,
         plan_id: DbId,
         user: Planner,
         session: SessionDep,
+        travel: TravelDep,
         response: Response,
         if_match: IfMatch = None,
     ) -> None:
         self.plan_id = plan_id
         self.user = user
         self.session = session
+        self.travel = travel
         self.response = response
         self.if_match = if_match
 
@@ -517,6 +536,7 @@ def move(body: MoveRequest, call: EditCall) -> EditResult:
             to_truck_id=body.to_truck_id,
             to_day=body.to_day,
             to_position=body.to_position,
+            travel=call.travel,
         ),
         action="move",
         note=(
@@ -548,6 +568,7 @@ def swap(body: FilmSwap, call: EditCall) -> EditResult:
             venue_id=body.venue_id,
             screening_index=body.screening_index,
             film_id=body.film_id,
+            travel=call.travel,
         ),
         action="swap_film",
         note=(

@@ -27,6 +27,7 @@ from scheduler.jobs import JobQueue, watchdog
 from scheduler.jobs.celery_app import DEFAULT_QUEUE, TASK, make_celery
 from scheduler.jobs.store import fail_jobs, start_job
 from scheduler.jobs.worker import run_job
+from scheduler.planning import PlanningSettings
 
 __all__ = [
     "INTERRUPTED",
@@ -49,7 +50,8 @@ SHUT_DOWN = "interrupted: the server shut down"
 
 
 class InProcessQueue:
-    """Solves in a pool of ``workers`` separate processes, created on the first job.
+    """Solves in a pool of ``workers`` separate processes, created on the first job, each
+    planning with ``planning`` (default: the process's settings when a job runs).
 
     Stopping the server ends the solves it runs (their jobs fail; no plan is half-written,
     since a plan commits in one transaction).
@@ -57,9 +59,12 @@ class InProcessQueue:
 
     name = "inprocess"
 
-    def __init__(self, database_url: str, workers: int = 1) -> None:
+    def __init__(
+        self, database_url: str, workers: int = 1, planning: PlanningSettings | None = None
+    ) -> None:
         self.database_url = database_url
         self.workers = workers
+        self.planning = planning
         self._executor: ProcessPoolExecutor | None = None
         self._futures: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
@@ -82,11 +87,11 @@ class InProcessQueue:
             if self._closing:
                 raise RuntimeError("the job queue is shut down")
             try:
-                future = self._pool().submit(run_job, job_id, self.database_url)
+                future = self._pool().submit(run_job, job_id, self.database_url, self.planning)
             except BrokenProcessPool:
                 log.warning("the solver pool broke; starting a new one")
                 self._executor = None
-                future = self._pool().submit(run_job, job_id, self.database_url)
+                future = self._pool().submit(run_job, job_id, self.database_url, self.planning)
             self._futures[job_id] = future
         future.add_done_callback(partial(self._finished, job_id))
 
@@ -209,10 +214,12 @@ class CeleryQueue:
 
 
 def make_queue(settings: Settings, database_url: str) -> JobQueue:
-    """Celery when a broker is configured, else the in-process pool."""
+    """Celery when a broker is configured (its workers plan with their own settings), else
+    the in-process pool, planning with ``settings``' travel provider and solve workers."""
     if settings.broker_url:
         return CeleryQueue(settings.broker_url)
-    return InProcessQueue(database_url, workers=settings.job_workers)
+    planning = PlanningSettings.from_settings(settings)
+    return InProcessQueue(database_url, workers=settings.job_workers, planning=planning)
 
 
 def recover_interrupted(database: Database) -> None:

@@ -6,6 +6,9 @@ database (one short transaction per planning window), and ends with ONE transact
 writes the new plan version, the job's final state and, when asked and clean, publishes the
 plan. Any error marks the job failed; since the plan and the job state commit together, a
 crash never leaves a half-written plan or a finished job without its plan.
+
+The solve uses the service's ``PlanningSettings`` (the travel-time provider, built once per
+solver process, and the processes per solve), the same provider the API checks edits with.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from scheduler.config import get_settings
 from scheduler.db.audit import record
 from scheduler.db.catalogue import season_problem
 from scheduler.db.engine import Database
@@ -34,7 +38,7 @@ from scheduler.db.types import utcnow
 from scheduler.domain import PinnedStop, Pins, Problem
 from scheduler.errors import InvalidProblem, SchedulerError
 from scheduler.jobs.store import fail_jobs, get_job, update_job
-from scheduler.planning import PlanOutcome, SolveProgress, plan_problem
+from scheduler.planning import PlanningSettings, PlanOutcome, SolveProgress, plan_problem
 
 __all__ = ["Locks", "locks_of", "run_job"]
 
@@ -105,9 +109,10 @@ def _error_message(error: Exception) -> str:
 class _Solve:
     """One run of one job."""
 
-    def __init__(self, database: Database, job_id: str) -> None:
+    def __init__(self, database: Database, job_id: str, planning: PlanningSettings) -> None:
         self.database = database
         self.job_id = job_id
+        self.planning = planning
 
     def progress(self, progress: SolveProgress) -> None:
         """Store where the solve is (best effort: a busy database does not stop it)."""
@@ -144,13 +149,16 @@ class _Solve:
                 base = load_plan(get_plan_row(session, job.base_plan_id))
             time_limit_s = job.time_limit_s
         locks = locks_of(base)
+        travel = self.planning.travel()
         try:
             outcome = plan_problem(
                 problem,
                 time_limit_s=time_limit_s,
+                travel=travel,
                 progress=self.progress,
                 pins=locks.pins,
                 should_stop=self.should_stop,
+                workers=self.planning.solve_workers,
             )
         except InvalidProblem as error:
             if locks.pins is None or not any(_PIN_FIELD.match(f) for f, _ in error.problems):
@@ -210,11 +218,17 @@ class _Solve:
                 publish_plan(session, row=row, user=user)
 
 
-def run_job(job_id: str, database_url: str) -> None:
-    """Run the queued job ``job_id`` to its end (done, cancelled or failed).
+def _configured() -> PlanningSettings:
+    return PlanningSettings.from_settings(get_settings())
+
+
+def run_job(job_id: str, database_url: str, planning: PlanningSettings | None = None) -> None:
+    """Run the queued job ``job_id`` to its end (done, cancelled or failed), planning with
+    ``planning`` (default: from this process's settings).
 
     A job that is no longer queued (cancelled before it started, or already taken) is left
-    alone. Never raises for a failed solve: the failure is the job's state.
+    alone. Never raises for a failed solve: the failure (a bad road cache too) is the job's
+    state.
     """
     database = Database(database_url)
     try:
@@ -226,7 +240,7 @@ def run_job(job_id: str, database_url: str) -> None:
             log.info("job %s is not queued any more: nothing to do", job_id)
             return
         try:
-            _Solve(database, job_id).run()
+            _Solve(database, job_id, planning or _configured()).run()
         except Exception as error:
             log.exception("job %s failed", job_id)
             with database.session() as session:

@@ -20,7 +20,7 @@ from typing import ParamSpec, TypeVar
 from scheduler.domain import Pins, Plan, Problem
 from scheduler.errors import InvalidProblem, SchedulerError, SolverError
 from scheduler.scoring import plan_stats, with_bound
-from scheduler.solver.bound import season_bound
+from scheduler.solver.bound import season_bound, start_season_bound
 from scheduler.solver.matrix import TravelMatrix
 from scheduler.solver.pins import index_pins
 from scheduler.solver.reasons import explain_unserved
@@ -30,7 +30,7 @@ from scheduler.solver.season import SolveProgress, plan_season
 from scheduler.solver.single_stop import OneStopSearch
 from scheduler.travel import OfflineTravelTimes, TravelTimes
 
-__all__ = ["SolveParams", "SolveProgress", "retime_route", "solve"]
+__all__ = ["SolveParams", "SolveProgress", "retime_route", "season_bound", "solve"]
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,9 @@ REPAIR_END = 0.98
 REASONS_MIN_S = 0.25
 """Seconds the exact search of the reasons gets at least, even past the limit (after it a
 conservative reason stands)."""
-BOUND_SHARE = 0.1
-"""Share of the time limit at most for the proven bound (``bound.season_bound``), taken
-before the windows; a bound not proven in it is reported as ``None``."""
+BOUND_SHARE = 0.95
+"""Share of the time limit the proven bound (``bound.season_bound``) has in a forked
+process beside the routing; a bound not proven in it is reported as ``None``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ def solve(
     params = params or SolveParams()
     index = index_pins(problem, pins)
     started = time.monotonic()
-    bound = season_bound(problem, travel, params.time_limit_s * BOUND_SHARE)
+    pending = start_season_bound(problem, travel, params.time_limit_s * BOUND_SHARE)
     matrix = TravelMatrix.build(problem, travel)
     reasons_s = REASONS_S_PER_VENUE * len(problem.venues)
     reserve = max(1 - ROUTING_SHARE, min(0.2, reasons_s / params.time_limit_s))
@@ -155,5 +155,6 @@ def solve(
     )
     draft = Plan(routes=tuple(routes), unserved=unserved, objective=0.0)
     stats = plan_stats(problem, draft, travel, time.monotonic() - started)
+    bound = pending.result(started + params.time_limit_s - time.monotonic())
     stats = with_bound(stats, bound.value)
     return Plan(routes=draft.routes, unserved=unserved, objective=stats.value, stats=stats)

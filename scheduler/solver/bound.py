@@ -35,13 +35,22 @@ Constraints (each holds for the real plan's counts):
   visits ``>= gap_days`` apart), when the gap is at least 1;
 - screenings at a venue <= its uncapped eligible films + ``sum_f e[v, f]`` (no film twice at
   a venue); ``sum_v e[v, f] <= max_screenings``;
-- driving: every leg is at least the *fastest* time between its ends over the hours a leg of
-  that shift can start in (the provider's duration depends on the departure hour only, as for
-  ``OfflineTravelTimes``). A route's drive is then (a) at least the sum over its stops of
-  ``min(fastest in from another venue / 2, from the depot) + min(out to another venue / 2,
-  to the depot)`` (each leg split between its ends) and (b) at least the shortest-path round
-  trip depot-stop-depot of each stop, so at least the mean over its stops, hence at least
-  ``sum dd(s) / M`` with ``M`` the most stops a route can hold. ``T`` is at least both sums;
+- driving: every leg is at least the *fastest* time between its ends over the hours it can
+  start in (the provider's duration depends on the departure hour only, as for
+  ``OfflineTravelTimes``). The leg into a stop leaves between the shift's opening and the
+  stop's latest arrival (its latest first screening less setup), the leg out between its
+  earliest teardown end (earliest first screening plus the shortest programme and teardown)
+  and the shift's close; each of those hour sets is a subset of the shift's, so the fastest
+  time over it is at least the fastest over the shift. A route's drive is then (a) at least
+  the sum over its stops of ``min(fastest in from a venue place / 2, from the depot) +
+  min(out to a venue place / 2, to the depot)``, each at the hours of that leg (each leg split
+  between its ends; a place holding two venues, or any venue when a gap under one day lets a
+  venue follow itself, may follow itself at zero minutes), and (b) at least the shortest-path
+  round trip depot-stop-depot of each stop over the shift's hours, so at least the mean over
+  its stops, hence at least ``sum dd(s) / M`` with ``M`` the most stops a route can hold.
+  ``T`` is at least both sums. The shortest paths are Bellman-Ford from the direct depot legs
+  (one pass over all pairs when times obey the triangle inequality; after ``MAX_PATH_PASSES``
+  a path of more legs is bounded by that many shortest legs);
 - time: a truck's stops are disjoint and each takes at least setup + the shortest programme
   + teardown (``service``). Per group-day, ``sum service x + T <= n x longest shift`` (the
   shift's span holds the services and the drives), ``sum x <= n x M``, and for intervals
@@ -57,18 +66,36 @@ finite bounds, which holds for every feasible ``x`` whatever GLOP's tolerances. 
 the smaller of the two, plus rounding slack. The relaxation ignores routes' order, waiting,
 breaks, the late-rating hour and per-day licences beyond eligibility, so it is loose where
 those bind; ``SeasonBound.lp_value`` is the LP's own optimum for comparison.
+
+**Memory and time.** No all-pairs matrix is kept: the travel facts (per departure hour, each
+place's nearest venue place in and out and its depots' direct legs; per shift and depot, the
+shortest paths) are ``O(places x hours)``, computed from ``TILE`` x ``TILE`` tiles of the
+provider's per-hour matrices (time ``O(places^2 x hours)``, memory ``O(TILE^2 x hours)``).
+``start_season_bound`` runs the whole computation in a forked process beside the routing
+(on the second core, shared with the regions' child of ``solver.regions``, at a lower
+priority); ``PendingBound.result`` waits until the solve's time limit at most: a bound not
+ready then, or whose process failed, is ``None`` (logged), never a failed solve.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import ctypes
 import logging
 import math
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 import numpy as np
 import scipy.sparse
@@ -90,13 +117,17 @@ from scheduler.solver.matrix import hours_touched
 from scheduler.solver.windows import Interval, TruckClass, start_rules
 from scheduler.travel import TravelTimes
 
-__all__ = ["MAX_PLACES", "SeasonBound", "season_bound"]
+__all__ = ["PendingBound", "SeasonBound", "season_bound", "start_season_bound"]
 
 log = logging.getLogger(__name__)
 
-MAX_PLACES = 3000
-"""Above this many places (venues and depots) the all-pairs fastest times cost too much
-memory; no bound is computed."""
+TILE = 200
+"""Places per side of a travel tile (``_travel_facts``): about 25 MB of per-hour tiles."""
+MAX_PATH_PASSES = 3
+"""Bellman-Ford passes over the tiles for the depot paths (one when times obey the triangle
+inequality; after the last, longer paths are bounded by their count of shortest legs)."""
+_PATH_TOLERANCE = 1.0
+"""Minutes the validator's one second per leg may take off a path of legs."""
 
 _SECOND = 1.0 / 60.0
 _ROUTE_CLASSES = 6
@@ -135,8 +166,6 @@ def season_bound(problem: Problem, travel: TravelTimes, time_limit_s: float) -> 
         dict.fromkeys([t.depot for t in problem.trucks] + [v.location for v in problem.venues])
     )
     empty = _Lp()
-    if len(places) > MAX_PLACES:
-        return done(None, None, f"too many places ({len(places)} > {MAX_PLACES})", empty)
     try:
         lp = _Relaxation(problem, travel, places, deadline).build()
     except _OutOfTime:
@@ -148,6 +177,102 @@ def season_bound(problem: Problem, travel: TravelTimes, time_limit_s: float) -> 
         return done(None, None, "out of time before solving", lp)
     value, lp_value, status = lp.solve(left)
     return done(value, lp_value, status, lp)
+
+
+class PendingBound:
+    """A bound being computed in a forked process beside the routing (``result`` joins it),
+    or one already computed here."""
+
+    def __init__(
+        self,
+        process: BaseProcess | None,
+        receive: Connection | None,
+        done: SeasonBound | None = None,
+    ) -> None:
+        self._process = process
+        self._receive = receive
+        self._done = done
+
+    def result(self, wait_s: float) -> SeasonBound:
+        """The bound, waiting at most ``wait_s``; a bound that is late or whose process
+        failed is ``value=None`` with the reason (logged), never an exception."""
+        if self._done is not None:
+            return self._done
+        found = _none("the bound's process gave no answer")
+        try:
+            if self._receive is not None and self._receive.poll(max(0.0, wait_s)):
+                received = pickle.loads(self._receive.recv_bytes())
+                if isinstance(received, SeasonBound):
+                    found = received
+            else:
+                found = _none("not proven before the time limit")
+        except (EOFError, OSError, pickle.UnpicklingError) as error:
+            found = _none(f"the bound's process failed ({type(error).__name__})")
+        finally:
+            self._close()
+        if found.value is None:
+            log.info("no season bound: %s", found.status)
+        self._done = found
+        return found
+
+    def _close(self) -> None:
+        if self._receive is not None:
+            self._receive.close()
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(timeout=5.0)
+
+
+def start_season_bound(problem: Problem, travel: TravelTimes, time_limit_s: float) -> PendingBound:
+    """Start ``season_bound`` in a forked process (the second core) with ``time_limit_s``;
+    where no process can be forked, compute it here within ``INLINE_SHARE`` of that."""
+    try:
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_bound_child, args=(problem, travel, time_limit_s, send, os.getpid())
+        )
+        process.start()
+    except (AssertionError, OSError, ValueError) as error:  # daemonic, no fork, no memory
+        log.warning("computing the season bound in this process: %s", error)
+        return PendingBound(None, None, season_bound(problem, travel, time_limit_s * INLINE_SHARE))
+    send.close()
+    return PendingBound(process, receive)
+
+
+INLINE_SHARE = 0.1
+"""Share of the time limit for the bound when it cannot run beside the routing."""
+
+
+def _bound_child(
+    problem: Problem, travel: TravelTimes, time_limit_s: float, send: Connection, parent: int
+) -> None:
+    """In a forked child: compute the bound and send it back (a failure sends its reason)."""
+    if sys.platform.startswith("linux"):  # end with the planning process
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(0)
+    try:
+        with contextlib.suppress(OSError):
+            os.nice(5)  # the routing on this core comes first
+        found = season_bound(problem, travel, time_limit_s)
+    except Exception as error:  # a bug here must not fail the plan
+        log.exception("the season bound failed")
+        found = _none(f"the bound failed ({type(error).__name__}: {error})")
+    try:
+        send.send_bytes(pickle.dumps(found))
+    finally:
+        send.close()
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _none(status: str) -> SeasonBound:
+    return SeasonBound(None, None, 0.0, status)
 
 
 class _OutOfTime(Exception):
@@ -253,6 +378,165 @@ def _dual_bound(
     return total + 1e-9 * float(np.abs(terms).sum()) + 1e-6
 
 
+# --- travel facts, computed tile by tile -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _TravelFacts:
+    """What the relaxation needs of the travel times, in ``O(places x hours)`` memory.
+
+    Per departure hour ``h`` (rows indexed by ``hours``): ``near_in[h, p]`` and
+    ``near_out[h, p]``, the shortest leg into / out of place ``p`` from / to another venue
+    place; ``from_depot[d][h, p]`` and ``to_depot[d][h, p]``, depot ``d``'s direct legs. Per
+    set of shift hours and depot: ``sp_in`` / ``sp_out``, shortest paths over the fastest
+    legs in those hours (a lower bound on any chain of legs there)."""
+
+    hours: dict[int, int]
+    near_in: np.ndarray
+    near_out: np.ndarray
+    from_depot: dict[int, np.ndarray]
+    to_depot: dict[int, np.ndarray]
+    sp_in: dict[tuple[frozenset[int], int], np.ndarray]
+    sp_out: dict[tuple[frozenset[int], int], np.ndarray]
+
+    def fastest(self, table: np.ndarray, hours: frozenset[int], place: int) -> float:
+        """The smallest of ``table[h, place]`` over ``hours``."""
+        return float(min(table[self.hours[h], place] for h in hours))
+
+
+def _travel_facts(
+    travel: TravelTimes,
+    places: list[Location],
+    is_venue: np.ndarray,
+    depots: list[int],
+    shift_hours: list[frozenset[int]],
+    self_legs: np.ndarray,
+    deadline: float,
+) -> _TravelFacts:
+    """The facts of ``_TravelFacts``, from tiles of ``TILE`` x ``TILE`` places (every hour
+    computed once per tile pair: time ``O(places^2 x hours)``, memory ``O(TILE^2 x hours)``)."""
+    all_hours = sorted(frozenset().union(*shift_hours))
+    row = {h: i for i, h in enumerate(all_hours)}
+    n = len(places)
+    inf = np.full((len(all_hours), n), np.inf)
+    near_in, near_out = inf.copy(), inf.copy()
+    from_depot = {d: inf.copy() for d in depots}
+    to_depot = {d: inf.copy() for d in depots}
+    tiles = [list(range(a, min(n, a + TILE))) for a in range(0, n, TILE)]
+    for d in depots:
+        for tile in tiles:
+            if time.monotonic() > deadline:
+                raise _OutOfTime
+            for h in all_hours:
+                square = np.asarray(
+                    travel.worst_matrix_min([places[d]] + [places[p] for p in tile], [h]), float
+                )
+                from_depot[d][row[h], tile] = square[0, 1:]
+                to_depot[d][row[h], tile] = square[1:, 0]
+    sets = list(dict.fromkeys(shift_hours))
+    direct_in = {
+        (s, d): np.min(from_depot[d][[row[h] for h in s]], axis=0) for s in sets for d in depots
+    }
+    direct_out = {
+        (s, d): np.min(to_depot[d][[row[h] for h in s]], axis=0) for s in sets for d in depots
+    }
+    sp_in = {key: v.copy() for key, v in direct_in.items()}
+    sp_out = {key: v.copy() for key, v in direct_out.items()}
+    for d in depots:
+        for s in sets:
+            sp_in[s, d][d] = sp_out[s, d][d] = 0.0
+    shortest_leg = {s: math.inf for s in sets}
+    passes = 0
+    while True:
+        passes += 1
+        changed = _tile_pass(
+            travel,
+            places,
+            is_venue,
+            tiles,
+            all_hours,
+            row,
+            sets,
+            self_legs,
+            deadline,
+            near_in if passes == 1 else None,
+            near_out if passes == 1 else None,
+            sp_in,
+            sp_out,
+            shortest_leg,
+        )
+        if not changed:
+            break
+        if passes >= MAX_PATH_PASSES:
+            # paths of more legs than the passes cover are at least that many shortest legs
+            for (s, _), dist in [*sp_in.items(), *sp_out.items()]:
+                np.minimum(dist, (passes + 1) * shortest_leg[s], out=dist)
+            break
+    return _TravelFacts(row, near_in, near_out, from_depot, to_depot, sp_in, sp_out)
+
+
+def _tile_pass(
+    travel: TravelTimes,
+    places: list[Location],
+    is_venue: np.ndarray,
+    tiles: list[list[int]],
+    all_hours: list[int],
+    row: dict[int, int],
+    sets: list[frozenset[int]],
+    self_legs: np.ndarray,
+    deadline: float,
+    near_in: np.ndarray | None,
+    near_out: np.ndarray | None,
+    sp_in: dict[tuple[frozenset[int], int], np.ndarray],
+    sp_out: dict[tuple[frozenset[int], int], np.ndarray],
+    shortest_leg: dict[frozenset[int], float],
+) -> bool:
+    """One pass over every tile pair: the nearest-venue legs (when asked) and one
+    Bellman-Ford relaxation of the depot paths (from the previous pass's distances); whether
+    any path got shorter."""
+    before_in = {k: v.copy() for k, v in sp_in.items()}
+    before_out = {k: v.copy() for k, v in sp_out.items()}
+    for i, a in enumerate(tiles):
+        for b in tiles[i:]:
+            if time.monotonic() > deadline:
+                raise _OutOfTime
+            members = a if a is b else a + b
+            idx = np.array(members)
+            per_hour = np.stack(
+                [
+                    np.asarray(travel.worst_matrix_min([places[p] for p in members], [h]), float)
+                    for h in all_hours
+                ]
+            )
+            loops = np.arange(len(members))[~self_legs[idx]]
+            per_hour[:, loops, loops] = np.inf
+            if near_in is not None and near_out is not None:
+                venue_rows = np.where(is_venue[idx][None, :, None], per_hour, np.inf)
+                near_in[:, idx] = np.minimum(near_in[:, idx], venue_rows.min(axis=1))
+                venue_cols = np.where(is_venue[idx][None, None, :], per_hour, np.inf)
+                near_out[:, idx] = np.minimum(near_out[:, idx], venue_cols.min(axis=2))
+            for s in sets:
+                fast = per_hour[[row[h] for h in s]].min(axis=0)
+                off = fast.copy()
+                np.fill_diagonal(off, np.inf)
+                shortest_leg[s] = min(shortest_leg[s], float(off.min()))
+                for (s2, d), dist in sp_in.items():
+                    if s2 == s:
+                        dist[idx] = np.minimum(
+                            dist[idx], (before_in[s, d][idx][:, None] + fast).min(axis=0)
+                        )
+                for (s2, d), dist in sp_out.items():
+                    if s2 == s:
+                        dist[idx] = np.minimum(
+                            dist[idx], (fast + before_out[s, d][idx][None, :]).min(axis=1)
+                        )
+    return any(
+        bool(np.any(sp_in[k] < before_in[k] - 1e-9))
+        or bool(np.any(sp_out[k] < before_out[k] - 1e-9))
+        for k in sp_in
+    )
+
+
 # --- building the relaxation ---------------------------------------------------------
 
 
@@ -295,9 +579,7 @@ class _Relaxation:
         self.places = places
         self.index = {p: i for i, p in enumerate(places)}
         self.deadline = deadline
-        self._fastest: dict[frozenset[int], np.ndarray] = {}
-        self._per_hour: dict[int, np.ndarray] = {}
-        self._legs: dict[tuple[frozenset[int], int], _DepotLegs] = {}
+        self._facts: _TravelFacts | None = None
         self._starts: dict[tuple[object, ...], list[Interval]] = {}
         self._films: dict[tuple[object, ...], list[int]] = {}
         self.groups: list[_GroupKey] = []
@@ -309,27 +591,25 @@ class _Relaxation:
 
     # --- travel ---------------------------------------------------------------------
 
-    def fastest(self, hours: frozenset[int]) -> np.ndarray:
-        """The shortest time between places over departures in ``hours``."""
-        if hours not in self._fastest:
-            for h in hours - self._per_hour.keys():
-                self._per_hour[h] = np.asarray(
-                    self.travel.worst_matrix_min(self.places, [h]), dtype=float
-                )
-                self._check_time()
-            self._fastest[hours] = np.min(np.stack([self._per_hour[h] for h in hours]), axis=0)
-        return self._fastest[hours]
-
-    def depot_legs(self, group: _GroupKey) -> _DepotLegs:
-        hours = _leg_hours(group.shift)
-        depot = self.index[group.depot]
-        key = (hours, depot)
-        if key not in self._legs:
-            self._legs[key] = _DepotLegs.of(self.fastest(hours), depot, self.gap_below_one())
-        return self._legs[key]
-
-    def gap_below_one(self) -> bool:
-        return any(v.gap_days(self.rules) < 1 for v in self.problem.venues)
+    @property
+    def facts(self) -> _TravelFacts:
+        """The travel facts of every group's depot and shift hours (computed once)."""
+        if self._facts is None:
+            venues = self.problem.venues
+            is_venue = np.zeros(len(self.places), dtype=bool)
+            count = np.zeros(len(self.places), dtype=int)
+            for venue in venues:
+                is_venue[self.index[venue.location]] = True
+                count[self.index[venue.location]] += 1
+            # a place may follow itself when two venues share it or a venue may be visited
+            # twice a day
+            self_legs = (count > 1) | any(v.gap_days(self.rules) < 1 for v in venues)
+            depots = sorted({self.index[g.depot] for g in self.groups})
+            shift_hours = [_leg_hours(g.shift) for g in self.groups]
+            self._facts = _travel_facts(
+                self.travel, self.places, is_venue, depots, shift_hours, self_legs, self.deadline
+            )
+        return self._facts
 
     # --- possible visits ------------------------------------------------------------
 
@@ -410,10 +690,13 @@ class _Relaxation:
         slack = (2 * k + 3) * _SECOND
         service = truck_class.setup_min + shortest + truck_class.teardown_min - slack
         window_programme = max(0, shortest - 1 - (2 * k) // 60)
-        legs = self.depot_legs(group)
-        place = self.index[venue.location]
-        reach_in = max(0.0, legs.sp_in[place] - legs.tolerance)
-        reach_out = max(0.0, legs.sp_out[place] - legs.tolerance)
+        facts = self.facts
+        place, depot = self.index[venue.location], self.index[group.depot]
+        shift_hours = _leg_hours(group.shift)
+        sp_in = float(facts.sp_in[shift_hours, depot][place])
+        sp_out = float(facts.sp_out[shift_hours, depot][place])
+        reach_in = max(0.0, sp_in - _PATH_TOLERANCE)
+        reach_out = max(0.0, sp_out - _PATH_TOLERANCE)
         if reach_in + service + reach_out > group.max_shift_min + _SECOND:
             return None
         setup, teardown = truck_class.setup_min, truck_class.teardown_min
@@ -435,9 +718,33 @@ class _Relaxation:
             service_min=service,
             earliest_min=earliest,
             latest_min=latest,
-            leg_min=max(0.0, legs.leg_share[place] - 2 * _SECOND),
-            round_trip_min=legs.round_trip[place],
+            leg_min=max(0.0, self.leg_share(group, place, earliest, latest, window_programme, k)),
+            round_trip_min=sp_in + sp_out,
         )
+
+    def leg_share(
+        self, group: _GroupKey, place: int, earliest: float, latest: float, programme: int, k: int
+    ) -> float:
+        """``(a)`` of the module docstring at the hours the stop's legs can leave in: the leg
+        in leaves before the latest arrival (the latest first start less setup), the leg out
+        after the earliest teardown's end (the earliest first start plus the programme)."""
+        shift = group.shift
+        tc = group.truck_class
+        last_in = latest - programme - tc.teardown_min - tc.setup_min + 1
+        first_out = earliest + tc.setup_min + programme + tc.teardown_min - 1
+        in_hours = _within(shift, shift.start_min - 1, last_in)
+        out_hours = _within(shift, first_out, shift.end_min)
+        facts = self.facts
+        depot = self.index[group.depot]
+        share_in = min(
+            facts.fastest(facts.near_in, in_hours, place) / 2,
+            facts.fastest(facts.from_depot[depot], in_hours, place),
+        )
+        share_out = min(
+            facts.fastest(facts.near_out, out_hours, place) / 2,
+            facts.fastest(facts.to_depot[depot], out_hours, place),
+        )
+        return share_in + share_out - 2 * _SECOND
 
     # --- the LP -----------------------------------------------------------------------
 
@@ -572,36 +879,6 @@ class _Relaxation:
                 lp.row(stops + most, -math.inf, 0.0)
 
 
-@dataclass(frozen=True, slots=True)
-class _DepotLegs:
-    """Fastest-time facts about every place, seen from one depot."""
-
-    sp_in: np.ndarray
-    """Shortest path depot -> place."""
-    sp_out: np.ndarray
-    """Shortest path place -> depot."""
-    round_trip: np.ndarray
-    """``sp_in + sp_out``."""
-    leg_share: np.ndarray
-    tolerance: float
-    """Minutes the validator's one second per leg may take off a path of legs."""
-
-    @staticmethod
-    def of(fastest: np.ndarray, depot: int, gap_below_one: bool) -> _DepotLegs:
-        sp_in = _shortest_from(fastest, depot)
-        sp_out = _shortest_from(fastest.T, depot)
-        others = fastest.copy()
-        if not gap_below_one:
-            np.fill_diagonal(others, np.inf)
-        others[depot, :] = np.inf
-        others[:, depot] = np.inf
-        in_venue = others.min(axis=0)
-        out_venue = others.min(axis=1)
-        direct_in, direct_out = fastest[depot, :], fastest[:, depot]
-        share = np.minimum(in_venue / 2, direct_in) + np.minimum(out_venue / 2, direct_out)
-        return _DepotLegs(sp_in, sp_out, sp_in + sp_out, share, 1.0)
-
-
 def _levels(
     values: Sequence[float], count: int, *, floor: bool = True, top: bool = False
 ) -> list[float]:
@@ -618,21 +895,19 @@ def _levels(
     return sorted(picks)
 
 
-def _shortest_from(matrix: np.ndarray, source: int) -> np.ndarray:
-    """Shortest path lengths from ``source`` (Bellman-Ford on a dense matrix)."""
-    dist: np.ndarray = matrix[source].astype(float).copy()
-    dist[source] = 0.0
-    for _ in range(len(dist)):
-        relaxed = np.minimum(dist, (dist[:, None] + matrix).min(axis=0))
-        if np.array_equal(relaxed, dist):
-            break
-        dist = relaxed
-    return dist
-
-
 def _leg_hours(shift: DayWindow) -> frozenset[int]:
     """Hours a leg of a route in ``shift`` can start in (the second of tolerance included)."""
     return hours_touched(shift.start_min - 1, max(shift.start_min, shift.end_min - 1))
+
+
+def _within(shift: DayWindow, start_min: float, end_min: float) -> frozenset[int]:
+    """Hours a leg of ``shift`` leaving in ``[start_min, end_min]`` can start in (all the
+    shift's leg hours when that range is empty or reaches outside)."""
+    every = _leg_hours(shift)
+    lo = max(shift.start_min - 1, math.floor(start_min))
+    hi = min(max(shift.start_min, shift.end_min - 1), math.ceil(end_min))
+    found = hours_touched(lo, hi) & every if lo <= hi else frozenset()
+    return found or every
 
 
 def _group_key(truck: Truck, day: date) -> _GroupKey:
