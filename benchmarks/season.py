@@ -13,6 +13,7 @@ ratio of the longest run (the baseline in this process).
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections import Counter
 
@@ -56,7 +57,15 @@ def table(title: str, rows: list[dict[str, float]]) -> Table:
     """The results, with each objective as a ratio of the longest run's."""
     best = max(rows, key=lambda r: r["limit"])["objective"] or 1.0
     out = Table(title=title)
-    columns = ("limit s", "objective", "bound", "gap %", "vs longest", "screenings", "stops")
+    columns: tuple[str, ...] = (
+        "limit s",
+        "objective",
+        "bound",
+        "gap %",
+        "vs longest",
+        "screenings",
+        "stops",
+    )
     columns += ("served", "unserved")
     for column in (*columns, "travel h", "violations", "wall s"):
         out.add_column(column, justify="right")
@@ -64,8 +73,8 @@ def table(title: str, rows: list[dict[str, float]]) -> Table:
         out.add_row(
             f"{r['limit']:g}",
             f"{r['objective']:,.1f}",
-            f"{r['bound']:,.1f}",
-            f"{r['gap_pct']:.1f}",
+            _or_dash(r["bound"], "{:,.1f}"),
+            _or_dash(r["gap_pct"], "{:.1f}"),
             f"{r['objective'] / best:.3f}",
             f"{r['screenings']:.0f}",
             f"{r['stops']:.0f}",
@@ -76,6 +85,11 @@ def table(title: str, rows: list[dict[str, float]]) -> Table:
             f"{r['wall_s']:.1f}",
         )
     return out
+
+
+def _or_dash(value: float, spec: str) -> str:
+    """``value`` formatted, or a dash when there is none (no bound proven in time)."""
+    return "–" if math.isnan(value) else spec.format(value)
 
 
 def main() -> None:
