@@ -35,7 +35,8 @@ from scheduler.domain import (
 from scheduler.errors import InvalidProblem
 from scheduler.solver.matrix import hours_touched
 from scheduler.solver.pins import local_midnight, minutes_after
-from scheduler.solver.schedule import RestRule, timed_route
+from scheduler.solver.rest import RestRule
+from scheduler.solver.schedule import timed_route
 from scheduler.sun import dusk_min
 from scheduler.travel import TravelTimes
 

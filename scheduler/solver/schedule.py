@@ -31,7 +31,7 @@ from scheduler.solver.routing import RoutedStop, RoutedVehicle, WindowModel
 from scheduler.sun import dawn_min
 from scheduler.travel import TravelTimes
 
-__all__ = ["RestRule", "pinned_route", "routes_of", "slots_of", "timed_route"]
+__all__ = ["pinned_route", "routes_of", "slots_of", "timed_route"]
 
 
 def slots_of(

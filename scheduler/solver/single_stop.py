@@ -42,14 +42,12 @@ from scheduler.domain import (
     Problem,
     Route,
     Screening,
-    ScreenType,
     Stop,
     Truck,
     Venue,
 )
 from scheduler.solver.pins import local_midnight
-from scheduler.solver.windows import Interval, intersect, union
-from scheduler.sun import dawn_min, dusk_min
+from scheduler.solver.windows import TruckClass, intersect, start_rules
 from scheduler.travel import TravelTimes
 
 __all__ = ["OneStop", "OneStopSearch", "usable_films"]
@@ -176,15 +174,10 @@ class OneStopSearch:
         """Whole minutes at which the screening may start by the rules on the screening and
         a first bound from the shift (the fastest drives there and back)."""
         rules, run = self.rules, film.runtime_min
-        allowed: list[Interval] = union((w.start_min, w.end_min - run) for w in venue.hours_on(day))
-        if truck.screen is ScreenType.PROJECTOR:
-            dusk = dusk_min(day, venue.location, rules.timezone)
-            dawn = dawn_min(day, venue.location, rules.timezone)
-            if dusk is None:
-                return np.empty(0, dtype=np.int64)
-            allowed = intersect(allowed, [(dusk, (dawn if dawn is not None else 10_000) - run)])
-        if venue.residential:
-            allowed = intersect(allowed, [(rules.silence_end_min, rules.silence_start_min - run)])
+        # hours, darkness and silence as the router reads them; the truck zone is checked
+        # later at the exact drive times (``_timing``)
+        window = start_rules(venue, TruckClass.of(truck), day, run, rules)
+        allowed = intersect(intersect(window.hours, window.darkness), window.silence)
         if film.rating >= rules.late_rating:
             allowed = intersect(allowed, [(rules.late_rating_after_min, 10_000)])
         if not allowed:
