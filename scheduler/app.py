@@ -31,6 +31,7 @@ from scheduler.api import (
     plan_exports,
     plans,
     public,
+    replan,
     seasons,
     trucks,
     users,
@@ -72,6 +73,7 @@ ROUTERS = (
     audit,
     jobs,
     plans,
+    replan,
     plan_exports,
 )
 

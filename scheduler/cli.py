@@ -38,6 +38,8 @@ from scheduler.planning import (
 )
 from scheduler.roads import CachedTravelTimes, build_road_graph, travel_provider
 from scheduler.serve import db_app, serve, users_app
+from scheduler.simulate import SimulationReport, default_replanner
+from scheduler.simulate import simulate as simulate_plan
 from scheduler.travel import TravelTimes
 
 __all__ = ["app"]
@@ -100,6 +102,11 @@ class SchemaKind(StrEnum):
 class BenchSet(StrEnum):
     solomon = "solomon"
     toptw = "toptw"
+
+
+class NoiseSkew(StrEnum):
+    uniform = "uniform"
+    rush = "rush"
 
 
 class _OneLine(logging.Formatter):
@@ -313,6 +320,69 @@ def check(
     _show_violations(violations)
     if violations:
         raise typer.Exit(code=1)
+
+
+@app.command("simulate")
+def simulate_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario JSON file.")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan JSON file.")],
+    noise: Annotated[
+        float, typer.Option(help="Travel noise: each drive takes x U(1-noise, 1+noise), 0..0.9.")
+    ] = 0.3,
+    events: Annotated[
+        int, typer.Option(help="Random disruptions a day; each one re-plans the day.")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the random street (same seed, same run).")] = 0,
+    runs: Annotated[int, typer.Option(help="Replays of the whole plan, 1 or more.")] = 1,
+    skew: Annotated[
+        NoiseSkew, typer.Option(help="uniform, or rush: drives longer in 07-10 and 17-20.")
+    ] = NoiseSkew.uniform,
+    roads: RoadsCache = None,
+    osrm: OsrmUrl = None,
+) -> None:
+    """Replay a plan with random travel times and disruptions, re-planning as they come,
+    and count the screenings that started on time, late, or not at all."""
+    with _reported():
+        problem = schemas.load_scenario(scenario)
+        plan_read = schemas.load_plan(plan_file)
+        travel = _travel(problem, roads, osrm)
+        with errors.status(f"Simulating {runs} run(s) of {problem.name}"):
+            report = simulate_plan(
+                problem,
+                plan_read,
+                travel,
+                noise=noise,
+                events=events,
+                seed=seed,
+                runs=runs,
+                skew=skew.value,
+                replan=default_replanner(travel),
+            )
+    _show_simulation(report)
+
+
+def _show_simulation(report: SimulationReport) -> None:
+    table = Table(title=f"Planned screenings over {report.runs} run(s) of {report.days} day(s)")
+    for column in ("outcome", "screenings", "share %", "detail"):
+        table.add_column(column, justify="left" if column in ("outcome", "detail") else "right")
+    total = max(report.planned, 1)
+    late = f"mean {report.late_mean_min:.1f} min, max {report.late_max_min:.1f} min late"
+    lost = f"audience {report.audience_lost:,.0f} of {report.audience_planned:,.0f} lost"
+    for outcome, count, detail in (
+        ("on time", report.on_time, "started within 5 min of the plan"),
+        ("late", report.late, late),
+        ("early", report.early, "moved earlier by a re-plan"),
+        ("lost", report.lost, lost),
+    ):
+        table.add_row(outcome, str(count), f"{100 * count / total:.1f}", detail)
+    console.print(table)
+    if report.events or report.replans or report.replan_failures:
+        console.print(
+            f"{report.events} events, {report.replans} re-plans (mean {report.replan_mean_s:.2f} "
+            f"s, max {report.replan_max_s:.2f} s), {report.replan_failures} failed, "
+            f"{report.added} screenings added by re-plans"
+        )
+    console.print(f"on time: {report.on_time_pct:.1f} %", highlight=False)
 
 
 @app.command()

@@ -4,7 +4,8 @@
 ``SCHEDULER_BROKER_URL`` selects Celery on Redis instead of the in-process job runner.
 ``SCHEDULER_ROADS_CACHE`` (a road graph from ``scheduler roads build``) or ``SCHEDULER_OSRM_URL``
 (an OSRM server) replace the offline travel-time estimate, for the job workers and the API's
-checks alike; ``SCHEDULER_SOLVE_WORKERS`` is the processes one solve uses.
+checks alike; ``SCHEDULER_SOLVE_WORKERS`` is the processes one solve uses, and
+``SCHEDULER_SOLVE_OFFLOAD=celery`` sends its window regions to the Celery workers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -48,6 +50,11 @@ class Settings(BaseSettings):
         le=64,
         description="Processes (cores) one solve uses; a job takes this many cores.",
     )
+    solve_offload: Literal["fork", "celery"] = Field(
+        default="fork",
+        description="Where a solve's window regions run beside it: a forked child (fork) "
+        "or the Celery workers on the queue scheduler.subproblems (celery; needs broker_url).",
+    )
     published_ttl_s: float = Field(
         default=1.0,
         ge=0,
@@ -64,6 +71,11 @@ class Settings(BaseSettings):
     osrm_url: str | None = Field(
         default=None,
         description="OSRM server for driving times (Table API), e.g. http://osrm:5000.",
+    )
+    auto_replan: bool = Field(
+        default=True,
+        description="Re-plan and publish the day when a driver reports a delay, a breakdown, "
+        "a venue they cannot reach or a late arrival.",
     )
 
     @field_validator("osrm_url")

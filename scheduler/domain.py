@@ -259,6 +259,13 @@ class Rules:
     window_days: int = 3
     """Days planned together in one routing model (rolling windows)."""
     timezone: str = "Europe/Moscow"
+    drive_buffer_pct: float = 10.0
+    """Slack: every drive is planned this much longer (per cent) than the travel times say."""
+    arrival_margin_min: int = 5
+    """Slack: a truck is planned ready (setup done) this long before a stop's first screening."""
+    end_margin_min: int = 0
+    """Slack: screenings are planned to end this long before the silence start and the
+    venue's closing hour."""
 
 
 @dataclass(frozen=True, slots=True)

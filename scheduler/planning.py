@@ -1,7 +1,7 @@
 """Use cases shared by the CLI, the API and workers: plan a season (around pins, with
 progress and a stop signal), check a plan, edit a plan by hand with the validator's verdict
-(``move_stop``, ``swap_film`` from ``editing``; ``retime_route`` from the solver), run the
-public routing benchmarks.
+(``move_stop``, ``swap_film`` from ``editing``; ``retime_route`` from the solver), re-plan
+the rest of a day after disruptions (``replan_plan``), run the public routing benchmarks.
 
 Driving times come from the configured provider (``PlanningSettings``: a road cache from
 ``roads build``, an OSRM server, else the offline estimate), built once per process and
@@ -20,28 +20,48 @@ from scheduler.bench.instances import Kind
 from scheduler.bench.run import BenchRow, mean_gap, run_benchmark, write_csv
 from scheduler.checks import Violation, verify
 from scheduler.config import Settings, get_settings
+from scheduler.disruptions import Situation
 from scheduler.domain import Pins, Plan, Problem
 from scheduler.editing import EditOutcome, move_stop, swap_film
 from scheduler.errors import InvalidProblem
 from scheduler.roads import CachedTravelTimes, travel_provider
-from scheduler.solver import SolveParams, SolveProgress, retime_route, solve
+from scheduler.solver import (
+    Dropped,
+    DropReason,
+    Replan,
+    SolveParams,
+    SolveProgress,
+    replan,
+    retime_route,
+    solve,
+)
+from scheduler.solver.offload import SubproblemRunner
 from scheduler.travel import TravelTimes
 
 __all__ = [
+    "REPLAN_TIME_LIMIT_S",
     "BenchOutcome",
     "BenchRow",
+    "DropReason",
+    "Dropped",
     "EditOutcome",
     "PlanOutcome",
     "PlanningSettings",
+    "Replan",
+    "ReplanOutcome",
     "SolveProgress",
     "benchmark",
     "check_plan",
     "default_travel",
     "move_stop",
     "plan_problem",
+    "replan_plan",
     "retime_route",
     "swap_film",
 ]
+
+REPLAN_TIME_LIMIT_S = 1.0
+"""The engine's budget for re-planning the rest of a day (one core)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +81,8 @@ class PlanningSettings:
     roads_cache: Path | None = None
     osrm_url: str | None = None
     solve_workers: int = 2
+    offload: str = "fork"
+    """Where a solve's window regions run (``SCHEDULER_SOLVE_OFFLOAD``: fork, celery)."""
 
     def __post_init__(self) -> None:
         if self.solve_workers < 1:
@@ -69,7 +91,12 @@ class PlanningSettings:
     @classmethod
     def from_settings(cls, settings: Settings) -> PlanningSettings:
         """The planning part of the service settings."""
-        return cls(settings.roads_cache, settings.osrm_url or None, settings.solve_workers)
+        return cls(
+            settings.roads_cache,
+            settings.osrm_url or None,
+            settings.solve_workers,
+            settings.solve_offload,
+        )
 
     def travel(self) -> TravelTimes:
         """The travel-time provider, built on first use and then shared by the process;
@@ -102,6 +129,7 @@ def plan_problem(
     pins: Pins | None = None,
     should_stop: Callable[[], bool] | None = None,
     workers: int = 2,
+    offload: SubproblemRunner | None = None,
 ) -> PlanOutcome:
     """Plan a season and re-check the plan with the independent validator.
 
@@ -110,12 +138,42 @@ def plan_problem(
     ``progress`` gets a ``SolveProgress`` after each window; ``workers`` is the processes
     (cores) the solve uses (``SolveParams.workers``, 1 or more).
     """
-    params = SolveParams(time_limit_s=time_limit_s, workers=workers)
+    params = SolveParams(time_limit_s=time_limit_s, workers=workers, offload=offload)
     travel = travel or default_travel()
     if isinstance(travel, CachedTravelTimes):
         travel.warm([t.depot for t in problem.trucks] + [v.location for v in problem.venues])
     plan = solve(problem, travel, params, progress, pins=pins, should_stop=should_stop)
     return PlanOutcome(plan, verify(problem, plan, travel))
+
+
+@dataclass(frozen=True, slots=True)
+class ReplanOutcome:
+    """A re-plan (``Replan``: the disrupted season, its new plan, the stops kept, the
+    screenings dropped with reasons) and the validator's verdict on it, checked against
+    ``replan.problem`` (normally nothing)."""
+
+    replan: Replan
+    violations: list[Violation]
+
+
+def replan_plan(
+    problem: Problem,
+    plan: Plan,
+    situation: Situation,
+    travel: TravelTimes | None = None,
+    *,
+    pins: Pins | None = None,
+    time_limit_s: float = REPLAN_TIME_LIMIT_S,
+) -> ReplanOutcome:
+    """Re-plan the rest of ``situation.day`` around its disruptions (``solver.replanning``):
+    stops done or in progress at ``situation.now`` and ``pins`` (the planner's locks) stay
+    as they are, and the result is re-checked by the independent validator. Unknown ids or
+    a day outside the season: ``InvalidProblem`` naming the field
+    (``disruptions[1].truck_id``)."""
+    travel = travel or default_travel()
+    params = SolveParams(time_limit_s=time_limit_s, workers=1)
+    result = replan(problem, plan, situation, travel, params, pins=pins)
+    return ReplanOutcome(result, verify(result.problem, result.plan, travel))
 
 
 def check_plan(problem: Problem, plan: Plan, travel: TravelTimes | None = None) -> list[Violation]:

@@ -284,6 +284,9 @@ class RulesModel(_Model):
     okrug_bonus: float = Field(default=0.3, ge=0, le=10)
     window_days: int = Field(default=3, ge=1, le=14)
     timezone: str = "Europe/Moscow"
+    drive_buffer_pct: float = Field(default=10.0, ge=0, le=100)
+    arrival_margin_min: int = Field(default=5, ge=0, le=120)
+    end_margin_min: int = Field(default=0, ge=0, le=120)
 
     @field_validator("timezone")
     @classmethod

@@ -5,15 +5,13 @@ them), the broker health check, and a broker that is down.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from celery_worker import worker_process
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from test_jobs import wait_for_job
@@ -30,8 +28,6 @@ from conftest import Seeded, login
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 DEAD_BROKER = "redis://127.0.0.1:1/0"
-ROOT = Path(__file__).resolve().parents[1]
-CELERY = Path(sys.executable).with_name("celery")
 
 
 @pytest.fixture
@@ -48,39 +44,12 @@ def celery_worker(tmp_path: Path, database: Database, redis: str) -> Iterator[st
     name is yielded); terminated after the test."""
     queue = f"test-{uuid.uuid4().hex}"
     env = {
-        **os.environ,
         "SCHEDULER_BROKER_URL": redis,
         "SCHEDULER_DATABASE_URL": database.url,
         "SCHEDULER_DATA_DIR": str(tmp_path / "worker"),
     }
-    command = [
-        str(CELERY),
-        "-A",
-        "scheduler.jobs.celery_app",
-        "worker",
-        "--pool=solo",
-        "--concurrency=1",
-        "-Q",
-        queue,
-        "-n",
-        f"{queue}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel=INFO",
-    ]
-    log_path = tmp_path / "worker.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-        try:
-            yield queue
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    print(log_path.read_text(encoding="utf-8", errors="replace")[-3000:])
+    with worker_process(queue, env, tmp_path / "worker.log"):
+        yield queue
 
 
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # the scale-out set-up

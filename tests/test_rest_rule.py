@@ -68,6 +68,10 @@ SEASONS = {
 def season(request: pytest.FixtureRequest) -> tuple[Problem, Plan, Plan]:
     """A season, its plan with screenings as work, and its plan with screenings as rest."""
     problem, seconds = SEASONS[request.param]
+    unbuffered = replace(
+        problem.rules, drive_buffer_pct=0.0, arrival_margin_min=0, end_margin_min=0
+    )
+    problem = replace(problem, rules=unbuffered)  # the rest rule alone, without planning slack
     params = SolveParams(time_limit_s=seconds)
     working = as_work(problem)
     return working, solve(working, TRAVEL, params), solve(problem, TRAVEL, params)

@@ -4,6 +4,9 @@
 A driver is bound to one truck (``User.truck_id``) and sees only that truck's route in the
 published version of a season. Events carry a client-generated id: posting the same id
 again returns the first result and stores nothing, so a phone may replay its queue freely.
+A delay, a breakdown, a venue the driver cannot reach or an arrival more than
+``LATE_ARRIVAL_MIN`` late re-plans the rest of the day and publishes it, in the background
+after the answer (``api.replan.replan_after_event``; ``Settings.auto_replan``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import (
     AwareDatetime,
@@ -31,6 +34,14 @@ from scheduler.api.catalogue import NO_NUL
 from scheduler.api.deps import ERRORS, JSON_ERRORS, Driver, Planner, SessionDep, content_doc
 from scheduler.api.plan_views import screening_fields, stop_fields
 from scheduler.api.public import YEARS_PATTERN, ZONE, BoundedDate, PublishedDep
+from scheduler.api.replan import (
+    BreakdownIn,
+    DelayedIn,
+    DisruptionIn,
+    ReplanSituation,
+    VenueUnreachableIn,
+    replan_after_event,
+)
 from scheduler.db import itinerary
 from scheduler.db.catalogue import from_row
 from scheduler.db.itinerary import SCREENING_KINDS, VENUE_KINDS, EventKind, TruckDay
@@ -41,7 +52,14 @@ from scheduler.expiring import Expiring
 from scheduler.exports import run_sheet_html
 from scheduler.schemas import DepotModel, TruckModel
 
-__all__ = ["nav_links", "router"]
+__all__ = [
+    "LATE_ARRIVAL_MIN",
+    "REPLAN_AFTER",
+    "REPLAN_BEFORE",
+    "event_disruption",
+    "nav_links",
+    "router",
+]
 
 router = APIRouter()
 driver_router = APIRouter(prefix="/api/driver", tags=["driver"], responses=ERRORS)
@@ -54,6 +72,13 @@ DayQuery = Annotated[
 
 
 EntityId = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+
+LATE_ARRIVAL_MIN = 10
+"""An ``arrived`` event later than planned by more than this re-plans the rest of the day."""
+REPLAN_BEFORE, REPLAN_AFTER = timedelta(hours=12), timedelta(hours=6)
+"""An event re-plans the day only when it happened from ``REPLAN_BEFORE`` the truck's
+planned depot departure to ``REPLAN_AFTER`` its planned return: a phone with a wrong clock
+or a queue replayed days later re-plans nothing."""
 
 
 # --- models -----------------------------------------------------------------------------
@@ -348,6 +373,46 @@ def _check_venue(body: DriverEventIn, found: TruckDay | None, day: date) -> None
             )
 
 
+def event_disruption(body: DriverEventIn, truck_id: str, route: d.Route) -> DisruptionIn | None:
+    """What a driver's event changes for the rest of the day on ``route`` (None: nothing
+    to re-plan): a delay, a venue the truck cannot reach, a breakdown from the event's time,
+    or an arrival more than ``LATE_ARRIVAL_MIN`` later than planned."""
+    if body.kind == EventKind.DELAYED and body.delay_min is not None:
+        return DelayedIn(kind="delayed", truck_id=truck_id, minutes=body.delay_min)
+    if body.kind == EventKind.CANNOT_REACH and body.venue_id is not None:
+        return VenueUnreachableIn(
+            kind="venue_unreachable", truck_id=truck_id, venue_id=body.venue_id
+        )
+    if body.kind == EventKind.BREAKDOWN:
+        return BreakdownIn(kind="breakdown", truck_id=truck_id, at=body.at)
+    if body.kind == EventKind.ARRIVED and body.venue_id is not None:
+        planned = next(s.arrival for s in route.stops if s.venue_id == body.venue_id)
+        if body.at - planned > timedelta(minutes=LATE_ARRIVAL_MIN):
+            return DelayedIn(
+                kind="delayed", truck_id=truck_id, venue_id=body.venue_id, arrival=body.at
+            )
+    return None
+
+
+def _replan_later(
+    request: Request, background: BackgroundTasks, body: DriverEventIn, found: TruckDay
+) -> None:
+    """Re-plan and publish the day after the answer is sent, when the event calls for it."""
+    route = found.route
+    if not route.depot_departure - REPLAN_BEFORE <= body.at <= route.depot_return + REPLAN_AFTER:
+        return
+    disruption = event_disruption(body, found.truck.id, route)
+    if disruption is None or not request.app.state.settings.auto_replan:
+        return
+    background.add_task(
+        replan_after_event,
+        request.app.state,
+        season_id=found.published.key.season_id,
+        situation=ReplanSituation(day=route.day, now=body.at, disruptions=[disruption]),
+        note=f"re-planned {route.day} after {found.truck.id}'s '{body.kind}' event",
+    )
+
+
 # --- the driver's routes ---------------------------------------------------------------------
 
 
@@ -451,13 +516,18 @@ def post_event(
     session: SessionDep,
     cache: PublishedDep,
     day_events: DayEventsDep,
+    request: Request,
     response: Response,
+    background: BackgroundTasks,
 ) -> DriverEventOut:
     """Report what happened: arrived, setup_done, screening_started, screening_finished
     (with ``venue_id``, optionally ``screening_index``), delayed (``delay_min``),
     cannot_reach (``venue_id``) or breakdown. 201 with the stored event; the same ``id``
     again gives 200 with the first result and stores nothing, whatever the body. A venue not
-    on the truck's published route that day is 422; another truck's ``truck_id`` is 403."""
+    on the truck's published route that day is 422; another truck's ``truck_id`` is 403.
+    After a 201, a delay, a breakdown, cannot_reach or an arrival more than 10 minutes late
+    re-plans the rest of the day and publishes it (unless ``SCHEDULER_AUTO_REPLAN=false``):
+    the day's ``plan`` in ``/api/driver/today`` changes then."""
     truck_id = _truck_of(user)
     if body.truck_id is not None and body.truck_id != truck_id:
         raise Forbidden("a driver reports only for their own truck")
@@ -493,6 +563,8 @@ def post_event(
             raise
         response.status_code = 200
         return event_out(existing)
+    if found is not None:
+        _replan_later(request, background, body, found)
     return event_out(row)
 
 

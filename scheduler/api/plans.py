@@ -62,7 +62,7 @@ from scheduler.errors import Conflict, InvalidProblem
 from scheduler.planning import EditOutcome, check_plan, move_stop, swap_film
 from scheduler.schemas import PlanFile, plan_from_file, plan_to_file, problem_from_scenario
 
-__all__ = ["DbId", "Loaded", "load_version", "router"]
+__all__ = ["DbId", "Loaded", "forget_published", "load_version", "router", "version_summary"]
 
 router = APIRouter(prefix="/api", tags=["plans"], responses=ERRORS)
 
@@ -149,13 +149,22 @@ class Loaded:
 def load_version(session: Session, plan_id: int, *, for_update: bool = False) -> Loaded:
     """The version with everything a response needs; NotFound for an unknown id."""
     row = get_plan_row(session, plan_id, for_update=for_update)
-    summary = _summary(session, row)
+    summary = version_summary(session, row)
     return Loaded(row, load_plan(row, published=summary.published), summary)
 
 
-def _summary(session: Session, row: PlanRow) -> PlanSummary:
+def version_summary(session: Session, row: PlanRow) -> PlanSummary:
+    """The version's summary: whether it is the published one, and who made it."""
     published = get_season(session, row.season_id).published_plan_id == row.id
     return plan_summary(row, published=published, created_by=author_name(session, row=row))
+
+
+def forget_published(state: Any) -> None:
+    """Drop the app's cache of published plans (``state`` is ``app.state``): drivers and the
+    public see a newly published version on their next request."""
+    published = getattr(state, "published_cache", None)
+    if published is not None:
+        published.invalidate()
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -327,7 +336,7 @@ def change_lock(
     )
     session.commit()
     set_etag(response, row.version)
-    return _summary(session, row)
+    return version_summary(session, row)
 
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanSummary, summary="Publish")
@@ -345,11 +354,9 @@ def publish(
     check_version(if_match, row.version)
     publish_plan(session, row=row, user=user)
     session.commit()
-    published = getattr(request.app.state, "published_cache", None)
-    if published is not None:
-        published.invalidate()  # drivers and the public see it on their next request
+    forget_published(request.app.state)
     set_etag(response, row.version)
-    return _summary(session, row)
+    return version_summary(session, row)
 
 
 @router.post(
@@ -387,7 +394,7 @@ def rollback(plan_id: DbId, user: Planner, session: SessionDep, response: Respon
     )
     session.commit()
     set_etag(response, row.version)
-    return _summary(session, row)
+    return version_summary(session, row)
 
 
 # --- hand edits ------------------------------------------------------------------------

@@ -34,6 +34,7 @@ __all__ = [
     "plan_version",
     "plan_versions",
     "publish_plan",
+    "replan_record",
     "set_lock",
     "violation_from_json",
     "violation_to_json",
@@ -163,8 +164,10 @@ def write_plan(
     user_id: int | None = None,
     locked_routes: frozenset[RouteKey] = frozenset(),
     locked_stops: frozenset[StopKey] = frozenset(),
+    replan: dict[str, Any] | None = None,
 ) -> PlanRow:
-    """Add a new plan version to the session (the caller's transaction commits it whole)."""
+    """Add a new plan version to the session (the caller's transaction commits it whole);
+    ``replan`` is a re-plan version's record (JSON), kept with it."""
     row = PlanRow(
         season_id=season_id,
         number=_next_number(session, season_id),
@@ -177,6 +180,7 @@ def write_plan(
         violations=[violation_to_json(v) for v in violations or []],
         scenario=scenario_from_problem(problem).model_dump(mode="json"),
         created_by=user_id,
+        replan=replan,
         routes=[_route_row(r, locked_routes, locked_stops) for r in plan.routes],
         unserved=[
             UnservedRow(venue_id=u.venue_id, reason=u.reason.value, message=u.message)
@@ -283,6 +287,17 @@ def load_plan(row: PlanRow, *, published: bool | None = None) -> StoredPlan:
             (r.truck_id, r.day, s.venue_id) for r in row.routes for s in r.stops if s.locked
         ),
     )
+
+
+def replan_record(session: Session, *, plan_id: int) -> dict[str, Any]:
+    """The record a re-plan version was stored with; NotFound for an unknown id or a
+    version that is not a re-plan."""
+    row = session.get(PlanRow, plan_id)
+    if row is None:
+        raise NotFound(f"plan {plan_id} does not exist")
+    if row.replan is None:
+        raise NotFound(f"plan {plan_id} is a '{row.kind}' version, not a re-plan")
+    return row.replan
 
 
 def plan_versions(session: Session, *, season_id: int) -> list[tuple[PlanRow, str | None]]:

@@ -193,6 +193,9 @@ class PlanRow(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    replan: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    """A re-plan version's record (its situation, dropped screenings, changes, KPIs before
+    and after, as ``api.replan.ReplanRecord`` JSON); None for every other kind."""
 
     routes: Mapped[list[RouteRow]] = relationship(
         back_populates="plan",

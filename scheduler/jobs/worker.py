@@ -37,6 +37,7 @@ from scheduler.db.tables import Job, User
 from scheduler.db.types import utcnow
 from scheduler.domain import PinnedStop, Pins, Problem
 from scheduler.errors import InvalidProblem, SchedulerError
+from scheduler.jobs.offload import subproblem_runner
 from scheduler.jobs.store import fail_jobs, get_job, update_job
 from scheduler.planning import PlanningSettings, PlanOutcome, SolveProgress, plan_problem
 
@@ -159,6 +160,7 @@ class _Solve:
                 pins=locks.pins,
                 should_stop=self.should_stop,
                 workers=self.planning.solve_workers,
+                offload=subproblem_runner(self.planning.offload),
             )
         except InvalidProblem as error:
             if locks.pins is None or not any(_PIN_FIELD.match(f) for f, _ in error.problems):

@@ -21,16 +21,30 @@ from scheduler.domain import Pins, Plan, Problem
 from scheduler.errors import InvalidProblem, SchedulerError, SolverError
 from scheduler.scoring import plan_stats, with_bound
 from scheduler.solver.bound import season_bound, start_season_bound
+from scheduler.solver.buffers import buffered_problem, buffered_travel, reasons_without_buffers
 from scheduler.solver.matrix import TravelMatrix
+from scheduler.solver.offload import SubproblemRunner
 from scheduler.solver.pins import index_pins
 from scheduler.solver.reasons import explain_unserved
 from scheduler.solver.repair import fill_idle_truck_days
+from scheduler.solver.replanning import Dropped, DropReason, Replan, apply_disruptions, replan
 from scheduler.solver.retime import retime_route
 from scheduler.solver.season import SolveProgress, plan_season
 from scheduler.solver.single_stop import OneStopSearch
 from scheduler.travel import OfflineTravelTimes, TravelTimes
 
-__all__ = ["SolveParams", "SolveProgress", "retime_route", "season_bound", "solve"]
+__all__ = [
+    "DropReason",
+    "Dropped",
+    "Replan",
+    "SolveParams",
+    "SolveProgress",
+    "apply_disruptions",
+    "replan",
+    "retime_route",
+    "season_bound",
+    "solve",
+]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +78,10 @@ class SolveParams:
     workers: int = 2
     """Processes (cores) per window's routing: 2 routes the whole window and the window cut
     into regions side by side and keeps the better (``solver.regions``); 1 routes it whole."""
+    offload: SubproblemRunner | None = None
+    """Where a window's regions are routed beside the whole window: ``None`` forks a child
+    on this machine (with ``workers`` > 1); a runner of the job backend sends them to its
+    workers (``scheduler.jobs.offload``)."""
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -120,14 +138,17 @@ def solve(
     params = params or SolveParams()
     index = index_pins(problem, pins)
     started = time.monotonic()
+    # The engine plans a copy with the rules' buffers built in (``buffers``); the plan is
+    # valid for the original and its value is counted with the original travel times.
+    planned, slow = buffered_problem(problem), buffered_travel(travel, problem.rules)
     pending = start_season_bound(problem, travel, params.time_limit_s * BOUND_SHARE)
-    matrix = TravelMatrix.build(problem, travel)
+    matrix = TravelMatrix.build(planned, slow)
     reasons_s = REASONS_S_PER_VENUE * len(problem.venues)
     reserve = max(1 - ROUTING_SHARE, min(0.2, reasons_s / params.time_limit_s))
     budget = params.time_limit_s * (1 - reserve) - (time.monotonic() - started)
     season = plan_season(
-        problem,
-        travel,
+        planned,
+        slow,
         matrix,
         budget,
         progress,
@@ -135,10 +156,12 @@ def solve(
         pins=index,
         should_stop=should_stop,
         workers=params.workers,
+        runner=params.offload,
+        valued=(problem, travel),
     )
-    search = OneStopSearch(problem, travel)
+    search = OneStopSearch(planned, slow)
     routes = fill_idle_truck_days(
-        problem,
+        planned,
         sorted(season.routes, key=lambda r: (r.day, r.truck_id)),
         search,
         deadline=started + params.time_limit_s * REPAIR_END,
@@ -146,13 +169,14 @@ def solve(
     )
     reasons_until = max(started + params.time_limit_s, time.monotonic() + REASONS_MIN_S)
     unserved = explain_unserved(
-        problem,
+        planned,
         matrix,
         routes,
         not_planned_from=season.stopped_before,
         search=search,
         deadline=reasons_until,
     )
+    unserved = reasons_without_buffers(problem, travel, routes, unserved, reasons_until)
     draft = Plan(routes=tuple(routes), unserved=unserved, objective=0.0)
     stats = plan_stats(problem, draft, travel, time.monotonic() - started)
     bound = pending.result(started + params.time_limit_s - time.monotonic())

@@ -2,7 +2,11 @@
 assignment, solved with OR-Tools' GLOP, turned into a bound by weak duality.
 
 ``season_bound(problem, travel, time_limit_s) -> SeasonBound``. ``value`` is ``None`` when
-the LP is not solved within its time limit (never a guess).
+the LP is not solved within its time limit (never a guess). Two relaxations are solved in
+turn and the smaller bound wins: the *coarse* one (the per-group-day rows below, fast at any
+size) and, where there are at most ``ROUTE_PLACES`` places, the one with *route rows*
+(``bound_routes``, ``bound_lp``), which replaces each group-day's rows by a choice of whole
+truck-day routes and is far tighter where shifts are long against the drives.
 
 **What is bounded.** ``scoring.plan_stats(...).value`` of *every* plan that ``checks.verify``
 accepts, so also of every plan ``solve`` returns (pins only remove plans). A visit's value is
@@ -57,6 +61,19 @@ Constraints (each holds for the real plan's counts):
   ``[a, b]`` of the day (stops whose possible service interval lies inside) ``sum service x
   <= n x (b - a)`` (a projector's evening holds one show, not four).
 
+**Route rows** (``bound_lp``, ``bound_routes``). Per group-day, instead of the rows above: a
+column per truck-day *route* (a set of possible stops that one truck can serve in some order
+within its shift, its longest day, the stops' first-screening windows and the drives, each
+leg arriving no earlier than the fastest way to leave at or after its earliest departure,
+waiting for a faster hour included), paying its least drive; at most ``n`` routes, and each
+visit ``x`` replaced by the routes that hold it (``x`` is fixed at 0 and every route column
+carries the sum of its stops' ``x`` coefficients). A valid plan's truck-days are such routes
+(``bound_routes`` proves it), so this is still a relaxation of every plan ``verify`` accepts.
+Routes are enumerated once per group-day (group-days with the same stops share them; more
+than ``ROUTE_STATES`` partial routes, or the deadline, and that group-day keeps the coarse
+rows) and enter the LP by column generation, each iteration's bound proven by weak duality
+over *all* routes (``bound_lp``), so a stop on time still gives a bound.
+
 Every timing quantity is loosened by ``verify``'s one-second tolerance (a stop's service by
 ``2k + 3`` s, each leg by a second, each window edge by a minute), and the LP's answer is
 read
@@ -73,8 +90,12 @@ shortest paths) are ``O(places x hours)``, computed from ``TILE`` x ``TILE`` til
 provider's per-hour matrices (time ``O(places^2 x hours)``, memory ``O(TILE^2 x hours)``).
 ``start_season_bound`` runs the whole computation in a forked process beside the routing
 (on the second core, shared with the regions' child of ``solver.regions``, at a lower
-priority); ``PendingBound.result`` waits until the solve's time limit at most: a bound not
-ready then, or whose process failed, is ``None`` (logged), never a failed solve.
+priority), which sends the coarse bound as soon as it has it and the route bound when done;
+``PendingBound.result`` waits until the solve's time limit at most and keeps the smallest
+bound received: none by then, or a failed process, is ``None`` (logged), never a failed
+solve. The route rows need ``24 x places^2`` leg minutes and their enumeration grows with
+the stops a truck-day can hold: on the demo (61 places, 14 days) about 2 s of enumeration
+and 5 s of column generation on one quiet core.
 """
 
 from __future__ import annotations
@@ -91,15 +112,13 @@ import signal
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 import numpy as np
-import scipy.sparse
-from ortools.linear_solver.python import model_builder_helper as mb
 
 from scheduler.domain import (
     DayWindow,
@@ -113,6 +132,14 @@ from scheduler.domain import (
     venue_open_on,
 )
 from scheduler.scoring import visit_value
+from scheduler.solver.bound_lp import Lp, RouteBlock, solve_bound
+from scheduler.solver.bound_routes import (
+    HourlyLegs,
+    RouteColumn,
+    RouteStop,
+    TruckDay,
+    truck_day_routes,
+)
 from scheduler.solver.matrix import hours_touched
 from scheduler.solver.windows import Interval, TruckClass, start_rules
 from scheduler.travel import TravelTimes
@@ -128,6 +155,15 @@ MAX_PATH_PASSES = 3
 inequality; after the last, longer paths are bounded by their count of shortest legs)."""
 _PATH_TOLERANCE = 1.0
 """Minutes the validator's one second per leg may take off a path of legs."""
+
+ROUTE_PLACES = 400
+"""Most places for the route rows (their hourly legs: 24 x places^2 floats)."""
+FIRST_ROUTES = 200
+"""Routes per group-day in the first LP besides the one-stop ones: the best at first-visit
+values (column generation adds the rest as the LP asks)."""
+ROUTE_STATES = 1_000_000
+"""Most partial routes x stops a group-day's routes may try (the demo's need 0.3 million);
+past it that group-day keeps the coarser rows."""
 
 _SECOND = 1.0 / 60.0
 _ROUTE_CLASSES = 6
@@ -150,33 +186,50 @@ class SeasonBound:
     constraints: int = 0
 
 
-def season_bound(problem: Problem, travel: TravelTimes, time_limit_s: float) -> SeasonBound:
+def season_bound(
+    problem: Problem,
+    travel: TravelTimes,
+    time_limit_s: float,
+    progress: Callable[[SeasonBound], None] | None = None,
+) -> SeasonBound:
     """An upper bound on ``plan_stats(...).value`` of any valid plan of ``problem``.
 
-    Building and solving stop at ``time_limit_s``; then ``value`` is ``None``.
+    The coarse relaxation first (handed to ``progress`` when the route rows follow), then the
+    one with route rows where there are at most ``ROUTE_PLACES`` places; the smaller bound
+    wins. Building and solving stop at ``time_limit_s``; no bound by then is ``None``.
     """
     started = time.monotonic()
     deadline = started + time_limit_s
+    cost = problem.rules.travel_cost_per_hour / 60.0
 
-    def done(value: float | None, lp: float | None, status: str, lp_model: _Lp) -> SeasonBound:
+    def done(value: float | None, lp: float | None, status: str, lp_model: Lp) -> SeasonBound:
         spent = time.monotonic() - started
         return SeasonBound(value, lp, round(spent, 3), status, lp_model.n_cols, lp_model.n_rows)
 
     places = list(
         dict.fromkeys([t.depot for t in problem.trucks] + [v.location for v in problem.venues])
     )
-    empty = _Lp()
+    relaxation = _Relaxation(problem, travel, places, deadline)
     try:
-        lp = _Relaxation(problem, travel, places, deadline).build()
+        coarse = relaxation.build(routes=False)
     except _OutOfTime:
-        return done(None, None, "out of time building the relaxation", empty)
-    if lp.n_cols == 0:
-        return done(0.0, 0.0, "no possible visit", lp)
-    left = deadline - time.monotonic()
-    if left <= 0:
-        return done(None, None, "out of time before solving", lp)
-    value, lp_value, status = lp.solve(left)
-    return done(value, lp_value, status, lp)
+        return done(None, None, "out of time building the relaxation", Lp())
+    if coarse.n_cols == 0:
+        return done(0.0, 0.0, "no possible visit", coarse)
+    value, lp_value, status = solve_bound(coarse, [], cost, deadline - time.monotonic())
+    found = done(value, lp_value, f"coarse: {status}", coarse)
+    if value is None or len(places) > ROUTE_PLACES:
+        return found
+    if progress is not None:
+        progress(found)
+    try:
+        lp = relaxation.build(routes=True)
+    except _OutOfTime:
+        return replace(found, status=f"{found.status}; routes: out of time building")
+    value, lp_value, status = solve_bound(lp, relaxation.blocks, cost, deadline - time.monotonic())
+    if value is None or found.value is None or value >= found.value:
+        return replace(found, status=f"{found.status}; routes: {status}")
+    return done(value, lp_value, f"routes: {status}", lp)
 
 
 class PendingBound:
@@ -194,20 +247,24 @@ class PendingBound:
         self._done = done
 
     def result(self, wait_s: float) -> SeasonBound:
-        """The bound, waiting at most ``wait_s``; a bound that is late or whose process
-        failed is ``value=None`` with the reason (logged), never an exception."""
+        """The best bound sent within ``wait_s``; none sent, or a failed process, is
+        ``value=None`` with the reason (logged), never an exception."""
         if self._done is not None:
             return self._done
-        found = _none("the bound's process gave no answer")
+        found = _none("not proven before the time limit")
+        until = time.monotonic() + max(0.0, wait_s)
         try:
-            if self._receive is not None and self._receive.poll(max(0.0, wait_s)):
-                received = pickle.loads(self._receive.recv_bytes())
-                if isinstance(received, SeasonBound):
+            while self._receive is not None:
+                if not self._receive.poll(max(0.0, until - time.monotonic())):
+                    break
+                final, received = pickle.loads(self._receive.recv_bytes())
+                if isinstance(received, SeasonBound) and _better(received, found):
                     found = received
-            else:
-                found = _none("not proven before the time limit")
-        except (EOFError, OSError, pickle.UnpicklingError) as error:
-            found = _none(f"the bound's process failed ({type(error).__name__})")
+                if final:
+                    break
+        except (EOFError, OSError, pickle.UnpicklingError, TypeError, ValueError) as error:
+            if found.value is None:
+                found = _none(f"the bound's process failed ({type(error).__name__})")
         finally:
             self._close()
         if found.value is None:
@@ -254,15 +311,19 @@ def _bound_child(
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:
         os._exit(0)
+
+    def report(found: SeasonBound, final: bool = False) -> None:
+        send.send_bytes(pickle.dumps((final, found)))
+
     try:
         with contextlib.suppress(OSError):
             os.nice(5)  # the routing on this core comes first
-        found = season_bound(problem, travel, time_limit_s)
+        found = season_bound(problem, travel, time_limit_s, report)
     except Exception as error:  # a bug here must not fail the plan
         log.exception("the season bound failed")
         found = _none(f"the bound failed ({type(error).__name__}: {error})")
     try:
-        send.send_bytes(pickle.dumps(found))
+        report(found, final=True)
     finally:
         send.close()
         os._exit(0)
@@ -271,111 +332,19 @@ def _bound_child(
 _PR_SET_PDEATHSIG = 1
 
 
+def _better(new: SeasonBound, old: SeasonBound) -> bool:
+    """``new`` is a bound where ``old`` is none, or a smaller one."""
+    if new.value is None:
+        return old.value is None
+    return old.value is None or new.value < old.value
+
+
 def _none(status: str) -> SeasonBound:
     return SeasonBound(None, None, 0.0, status)
 
 
 class _OutOfTime(Exception):
     """The deadline passed while building the relaxation."""
-
-
-# --- the LP in sparse form -----------------------------------------------------------
-
-
-@dataclass
-class _Lp:
-    """``max c'x`` s.t. ``row_lo <= Ax <= row_hi``, ``col_lo <= x <= col_hi``."""
-
-    col_lo: list[float] = field(default_factory=list)
-    col_hi: list[float] = field(default_factory=list)
-    obj: list[float] = field(default_factory=list)
-    row_lo: list[float] = field(default_factory=list)
-    row_hi: list[float] = field(default_factory=list)
-    rows: list[int] = field(default_factory=list)
-    cols: list[int] = field(default_factory=list)
-    vals: list[float] = field(default_factory=list)
-
-    @property
-    def n_cols(self) -> int:
-        return len(self.obj)
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.row_lo)
-
-    def column(self, hi: float, obj: float = 0.0) -> int:
-        self.col_lo.append(0.0)
-        self.col_hi.append(hi)
-        self.obj.append(obj)
-        return len(self.obj) - 1
-
-    def row(self, terms: Iterable[tuple[int, float]], lo: float, hi: float) -> None:
-        r = len(self.row_lo)
-        self.row_lo.append(lo)
-        self.row_hi.append(hi)
-        for col, val in terms:
-            self.rows.append(r)
-            self.cols.append(col)
-            self.vals.append(val)
-
-    def matrix(self) -> scipy.sparse.csr_matrix:
-        return scipy.sparse.csr_matrix(
-            (np.array(self.vals), (np.array(self.rows), np.array(self.cols))),
-            shape=(self.n_rows, self.n_cols),
-        )
-
-    def solve(self, time_limit_s: float) -> tuple[float | None, float | None, str]:
-        """Solve with GLOP; return (proven bound, LP optimum, status)."""
-        a = self.matrix()
-        lo, hi = np.array(self.col_lo), np.array(self.col_hi)
-        c = np.array(self.obj)
-        row_lo, row_hi = np.array(self.row_lo), np.array(self.row_hi)
-        model = mb.ModelBuilderHelper()
-        # the stubs spell a float64 vector as ``ndarray[float64, ...]``
-        model.fill_model_from_sparse_data(lo, hi, c, row_lo, row_hi, a)  # type: ignore[arg-type]
-        model.set_maximize(True)
-        solver = mb.ModelSolverHelper("glop")
-        solver.set_time_limit_in_seconds(max(0.01, time_limit_s))
-        solver.solve(model)
-        status = solver.status()
-        if status != mb.SolveStatus.OPTIMAL or not solver.has_solution():
-            return None, None, f"LP not solved ({status.name})"
-        duals = np.asarray(solver.dual_values(), dtype=float)
-        bound = min(
-            _dual_bound(a, c, lo, hi, row_lo, row_hi, duals),
-            _dual_bound(a, c, lo, hi, row_lo, row_hi, -duals),
-        )
-        if not math.isfinite(bound):
-            return None, solver.objective_value(), "LP duals give no finite bound"
-        return bound, float(solver.objective_value()), "optimal"
-
-
-def _dual_bound(
-    a: scipy.sparse.csr_matrix,
-    c: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    row_lo: np.ndarray,
-    row_hi: np.ndarray,
-    y: np.ndarray,
-) -> float:
-    """Weak duality for any ``y``: ``c'x <= sum_i max(y_i lo_i, y_i hi_i) + sum_j max(r_j l_j,
-    r_j u_j)`` with ``r = c - A'y``, for every ``x`` with ``row_lo <= Ax <= row_hi`` and
-    ``lo <= x <= hi``. A ``y_i`` whose side is unbounded is clipped to 0 (still a valid ``y``)."""
-    y = y.copy()
-    y[(y > 0) & ~np.isfinite(row_hi)] = 0.0
-    y[(y < 0) & ~np.isfinite(row_lo)] = 0.0
-    row_terms = np.zeros_like(y)
-    up, down = y > 0, y < 0
-    row_terms[up] = y[up] * row_hi[up]
-    row_terms[down] = y[down] * row_lo[down]
-    r = c - a.T @ y
-    col_terms = np.where(r > 0, r * hi, r * lo)
-    if np.any(~np.isfinite(col_terms)):
-        return math.inf
-    terms = np.concatenate([row_terms, col_terms])
-    total = float(terms.sum())
-    return total + 1e-9 * float(np.abs(terms).sum()) + 1e-6
 
 
 # --- travel facts, computed tile by tile -----------------------------------------------
@@ -565,6 +534,9 @@ class _Visit:
     """Per-stop share of a route's drive: ``(a)`` in the module docstring."""
     round_trip_min: float
     """Shortest-path depot-stop-depot: ``(b)`` in the module docstring."""
+    place: int
+    starts: tuple[tuple[float, float], ...]
+    """Allowed first-screening starts inside the shift's reach, widened a minute."""
 
 
 class _Relaxation:
@@ -580,6 +552,10 @@ class _Relaxation:
         self.index = {p: i for i, p in enumerate(places)}
         self.deadline = deadline
         self._facts: _TravelFacts | None = None
+        self._legs: HourlyLegs | None = None
+        self.blocks: list[RouteBlock] = []
+        self._visits: list[_Visit] | None = None
+        self._routes: dict[object, tuple[np.ndarray, np.ndarray] | None] = {}
         self._starts: dict[tuple[object, ...], list[Interval]] = {}
         self._films: dict[tuple[object, ...], list[int]] = {}
         self.groups: list[_GroupKey] = []
@@ -655,7 +631,12 @@ class _Relaxation:
         return self._starts[key]
 
     def visits(self) -> list[_Visit]:
-        """Every (venue, day, group, k) a valid plan could contain."""
+        """Every (venue, day, group, k) a valid plan could contain (computed once)."""
+        if self._visits is None:
+            self._visits = self._possible_visits()
+        return self._visits
+
+    def _possible_visits(self) -> list[_Visit]:
         self.group_days()
         out: list[_Visit] = []
         for v, venue in enumerate(self.problem.venues):
@@ -703,11 +684,13 @@ class _Relaxation:
         first_from = group.shift.start_min + reach_in + setup - 1
         first_to = group.shift.end_min - reach_out - teardown - window_programme + 1
         earliest, latest = math.inf, -math.inf
+        starts: list[tuple[float, float]] = []
         for lo, hi in self.starts(venue, truck_class, day, window_programme, hull=k > 1):
             a, b = max(lo, first_from), min(hi, first_to)
             if a <= b:
                 earliest = min(earliest, a - setup)
                 latest = max(latest, b + window_programme + teardown)
+                starts.append((a, b))
         if earliest > latest or latest - earliest < service:
             return None
         return _Visit(
@@ -720,6 +703,8 @@ class _Relaxation:
             latest_min=latest,
             leg_min=max(0.0, self.leg_share(group, place, earliest, latest, window_programme, k)),
             round_trip_min=sp_in + sp_out,
+            place=place,
+            starts=tuple(starts),
         )
 
     def leg_share(
@@ -748,8 +733,11 @@ class _Relaxation:
 
     # --- the LP -----------------------------------------------------------------------
 
-    def build(self) -> _Lp:
-        lp = _Lp()
+    def build(self, routes: bool) -> Lp:
+        """The LP of the module docstring, with route rows (``bound_lp``) where ``routes``
+        and there are few enough places, else the coarser per-group-day rows."""
+        lp = Lp()
+        self.blocks = []
         visits = self.visits()
         if not visits:
             return lp
@@ -766,10 +754,94 @@ class _Relaxation:
         for cap, columns in capped.values():
             if columns:
                 lp.row(((c, 1.0) for c in columns), -math.inf, float(cap))
+        entries: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        for row, col, val in zip(lp.rows, lp.cols, lp.vals, strict=True):
+            if col < len(x):
+                entries[col].append((row, val))
         for (g, day), ids in by_group_day.items():
             self._check_time()
-            self._group_day_rows(lp, g, day, [visits[i] for i in ids], [x[i] for i in ids])
+            group_visits, columns = [visits[i] for i in ids], [x[i] for i in ids]
+            block = None
+            if routes:
+                block = self._route_block(lp, g, day, group_visits, columns, entries)
+            if block is None:
+                self._group_day_rows(lp, g, day, group_visits, columns)
+            else:
+                self.blocks.append(block)
         return lp
+
+    def _route_block(
+        self,
+        lp: Lp,
+        g: int,
+        day: date,
+        visits: list[_Visit],
+        x: list[int],
+        entries: dict[int, list[tuple[int, float]]],
+    ) -> RouteBlock | None:
+        """The group-day's route rows with a column per one-stop route (``bound_lp``), or
+        ``None`` when there are too many places or routes (the coarser rows then)."""
+        routes = self._all_routes(g, visits)
+        if routes is None:
+            return None
+        stops, drive = routes
+        trucks = self.trucks_on[g, day]
+        for c in x:
+            lp.col_hi[c] = 0.0
+        block = RouteBlock(
+            trucks=trucks,
+            visits=x,
+            entries=[entries[c] for c in x],
+            stops=stops,
+            drive_min=drive,
+        )
+        block.convexity = lp.row([], -math.inf, float(trucks))
+        cost = self.rules.travel_cost_per_hour / 60.0
+        for r in np.flatnonzero((stops >= 0).sum(axis=1) == 1):
+            block.add(lp, int(r), cost)
+        first_values = np.array(
+            [visit_value(self.problem.venues[s.venue], 0, s.k, self.rules) for s in visits]
+        )
+        for r in _best(block.profits(first_values, cost), FIRST_ROUTES):
+            block.add(lp, int(r), cost)
+        return block
+
+    def _all_routes(self, g: int, visits: list[_Visit]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Every route of ``bound_routes`` over the group-day's possible stops, as padded
+        stop indices and least drives (shared by group-days with the same stops)."""
+        legs = self.hourly_legs
+        if legs is None:
+            return None
+        group = self.groups[g]
+        tc = group.truck_class
+        stops = tuple(
+            RouteStop(s.venue, s.place, tc.setup_min, s.service_min - tc.setup_min, s.starts)
+            for s in visits
+        )
+        shift = group.shift
+        truck_day = TruckDay(
+            self.index[group.depot], shift.start_min, shift.end_min, group.max_shift_min
+        )
+        key = (stops, truck_day)
+        if key not in self._routes:
+            repeat = any(self.problem.venues[s.venue].gap_days(self.rules) < 1 for s in visits)
+            found = truck_day_routes(
+                stops, truck_day, legs, ROUTE_STATES, repeat_venues=repeat, deadline=self.deadline
+            )
+            self._routes[key] = None if found is None else _padded(found)
+        return self._routes[key]
+
+    @property
+    def hourly_legs(self) -> HourlyLegs | None:
+        """Leg minutes between all places per departure hour, or ``None`` when there are
+        more than ``ROUTE_PLACES`` places (the route rows are then left out)."""
+        if self._legs is None and len(self.places) <= ROUTE_PLACES:
+            per_hour = []
+            for h in range(24):
+                self._check_time()
+                per_hour.append(np.asarray(self.travel.worst_matrix_min(self.places, [h]), float))
+            self._legs = HourlyLegs(np.stack(per_hour))
+        return self._legs
 
     def _visit_cap(self, venue: Venue) -> float:
         if venue.gap_days(self.rules) >= 1:
@@ -786,7 +858,7 @@ class _Relaxation:
 
     def _venue_rows(
         self,
-        lp: _Lp,
+        lp: Lp,
         v: int,
         visits: list[_Visit],
         x: list[int],
@@ -820,7 +892,7 @@ class _Relaxation:
         lp.row(screenings, -math.inf, float(uncapped))
 
     def _group_day_rows(
-        self, lp: _Lp, g: int, day: date, visits: list[_Visit], x: list[int]
+        self, lp: Lp, g: int, day: date, visits: list[_Visit], x: list[int]
     ) -> None:
         group = self.groups[g]
         trucks = self.trucks_on[g, day]
@@ -844,7 +916,7 @@ class _Relaxation:
 
     def _route_classes(
         self,
-        lp: _Lp,
+        lp: Lp,
         trucks: int,
         span: float,
         shortest: float,
@@ -877,6 +949,22 @@ class _Relaxation:
             stops = [(c, 1.0) for (_, c), cls in zip(pairs, kind, strict=True) if cls >= j]
             if stops:
                 lp.row(stops + most, -math.inf, 0.0)
+
+
+def _best(values: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` largest ``values`` (any order)."""
+    if len(values) <= count:
+        return np.arange(len(values))
+    return np.argpartition(-values, count)[:count]
+
+
+def _padded(routes: Sequence[RouteColumn]) -> tuple[np.ndarray, np.ndarray]:
+    """Routes as an array of stop indices padded with ``-1``, and their drives."""
+    width = max((len(r.stops) for r in routes), default=1)
+    stops = np.full((len(routes), width), -1, dtype=int)
+    for i, route in enumerate(routes):
+        stops[i, : len(route.stops)] = route.stops
+    return stops, np.array([r.drive_min for r in routes], dtype=float)
 
 
 def _levels(

@@ -25,6 +25,7 @@ from scheduler.solver.matrix import TravelMatrix, hours_touched
 from scheduler.solver.pins import TruckDay, local_midnight, minutes_after
 from scheduler.solver.rest import RestRule
 from scheduler.solver.routing import Option, Vehicle, WindowModel
+from scheduler.solver.schedule import pinned_route
 from scheduler.solver.state import SeasonState
 from scheduler.solver.windows import (
     TruckClass,
@@ -75,6 +76,7 @@ def build_window(
         travel_cost_per_min=problem.rules.travel_cost_per_hour / 60.0,
         forbidden=forbidden,
         extra_transit_min=extra,
+        pinned_transit_min=_pinned_arcs(problem, matrix, vehicles, options),
     )
 
 
@@ -153,6 +155,40 @@ def _pinned_options(
                 )
             )
     return tuple(options)
+
+
+def _pinned_arcs(
+    problem: Problem,
+    matrix: TravelMatrix,
+    vehicles: tuple[Vehicle, ...],
+    options: tuple[Option, ...],
+) -> dict[tuple[int, int], int]:
+    """Transit minutes of the arcs that join each vehicle's pinned stops to each other and
+    to its depot, from the truck-day of its pins alone (``schedule.pinned_route``: the day a
+    re-plan falls back to): the router leaves the depot at that day's departure (rounded
+    down), reaches each pin at its own minute and is home at that day's return (rounded
+    up). Rows are the model's: depots first, then options."""
+    n_v = len(vehicles)
+    by_vehicle: dict[int, list[tuple[int, Stop]]] = defaultdict(list)
+    for i, option in enumerate(options):
+        if option.pinned is not None:
+            by_vehicle[option.vehicle_ids[0]].append((n_v + i, option.pinned))
+    arcs: dict[tuple[int, int], int] = {}
+    for v, found in by_vehicle.items():
+        pins = sorted(found, key=lambda pin: pin[1].arrival)
+        nodes, stops = [node for node, _ in pins], [stop for _, stop in pins]
+        truck, day = vehicles[v].truck, vehicles[v].day
+        alone = pinned_route(problem, matrix.travel, matrix, truck, day, stops)
+        midnight = local_midnight(day, problem.rules.timezone)
+        arrive = [math.floor(minutes_after(midnight, stop.arrival)) for stop in stops]
+        leave = [math.ceil(minutes_after(midnight, stop.departure)) for stop in stops]
+        depart = math.floor(minutes_after(midnight, alone.depot_departure))
+        back = math.ceil(minutes_after(midnight, alone.depot_return))
+        arcs[v, nodes[0]] = max(0, arrive[0] - depart)
+        for k in range(len(nodes) - 1):
+            arcs[nodes[k], nodes[k + 1]] = max(0, arrive[k + 1] - leave[k])
+        arcs[nodes[-1], v] = max(0, back - leave[-1])
+    return arcs
 
 
 def _window_travel(

@@ -1,5 +1,6 @@
-"""Both cores for one window: the whole window routed in this process while a forked child
-routes the window cut into regions; the plan with the better routing objective is kept.
+"""Several cores for one window: the whole window routed in this process while the window
+cut into regions is routed beside it, by a ``SubproblemRunner`` (default: a forked child;
+or the job backend's workers); the plan with the better routing objective is kept.
 
 A region is a window model of its own (a subset of the vehicles and of the options, the
 travel rows and columns that go with them), so its routes are routes of the whole window:
@@ -10,29 +11,26 @@ converges in a couple of seconds where the whole window needs tens of seconds: w
 budgets the regions win, with long ones the whole model does, and the plan is never worse
 than the whole model's alone.
 
-The child inherits the model by ``fork`` (nothing is pickled but the routes it sends back);
-a child that fails, is late or cannot be started is ignored.
+The regions go to the runner as ``RegionWork``: their own models, pickled (about 0.8 MB a
+region on the demo season's first window, 2.2 MB on the large season's; ``scheduler.jobs.
+offload`` compresses them 20-35x for a remote worker). A runner that fails, is late or has no
+slot is ignored.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import logging
 import math
-import multiprocessing
-import os
 import pickle
-import signal
-import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from multiprocessing.connection import Connection
 
 import numpy as np
 
 from scheduler.solver.core import CoreSolution, core_objective, core_violations
+from scheduler.solver.offload import ForkRunner, SubproblemRunner
 from scheduler.solver.routing import (
     RoutedStop,
     RoutedVehicle,
@@ -42,7 +40,14 @@ from scheduler.solver.routing import (
 )
 from scheduler.solver.windows import TruckClass
 
-__all__ = ["Region", "route_portfolio", "route_split", "split_window"]
+__all__ = [
+    "Region",
+    "RegionWork",
+    "route_portfolio",
+    "route_regions",
+    "route_split",
+    "split_window",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +55,8 @@ MIN_SEARCH_S = 0.1
 """The shortest routing search (OR-Tools stops at 0.1 s at best)."""
 MIN_PORTFOLIO_S = 1.0
 """A shorter search routes the window whole (building the regions' models would not pay)."""
-CHILD_GRACE_S = 0.5
-"""How long past its deadline the parent waits for the regions' child."""
-PR_SET_PDEATHSIG = 1
-"""Linux ``prctl`` option: the signal a process gets when its parent ends."""
+ANSWER_GRACE_S = 0.5
+"""How long past the regions' deadline the planning process waits for their routes."""
 MIN_OPTIONS_PER_REGION = 40
 """A window smaller than this per region is routed whole (splitting buys nothing)."""
 
@@ -93,56 +96,179 @@ def route_split(model: WindowModel, time_limit_s: float, parts: int = 2) -> list
     """Route a window region by region in this process, all within ``time_limit_s`` of
     wall time (building each region's model included), shared between the regions by size;
     the routes of every region, as routes of the whole window."""
-    deadline = time.monotonic() + time_limit_s
     regions = split_window(model, parts)
-    left_options = sum(len(r.model.options) for r in regions)
+    by_region = route_regions([r.model for r in regions], time_limit_s)
+    return [
+        v
+        for region, routed in zip(regions, by_region, strict=True)
+        for v in _merge(model, region, routed)
+    ]
+
+
+def route_regions(models: Sequence[WindowModel], time_limit_s: float) -> list[list[RoutedVehicle]]:
+    """Route region models one after the other within ``time_limit_s`` of wall time (each
+    model's build included), the time shared by size; each region's routes in its own nodes."""
+    deadline = time.monotonic() + time_limit_s
+    left_options = sum(len(m.options) for m in models)
     overhead_per_option = 0.0
     found = []
-    for region in regions:
-        size = len(region.model.options)
-        share = (deadline - time.monotonic()) * size / left_options
+    for region in models:
+        size = len(region.options)
+        share = (deadline - time.monotonic()) * size / max(1, left_options)
         search = max(MIN_SEARCH_S, share - overhead_per_option * size - 0.05 * share)
         started = time.monotonic()
-        found.extend(_merge(model, region, route_window(region.model, search)))
+        found.append(route_window(region, search))
         spent = time.monotonic() - started - search
-        overhead_per_option = max(overhead_per_option, spent / size)
+        overhead_per_option = max(overhead_per_option, spent / max(1, size))
         left_options -= size
     return found
 
 
+@dataclass(frozen=True)
+class RegionWork:
+    """A sub-problem for a ``SubproblemRunner``: route these region models in turn
+    (``route_regions``) within ``time_limit_s``, and by ``due_epoch_s`` (wall clock, so that
+    a worker that starts it late searches less). Self-contained: the regions' vehicles,
+    options and travel rows, not the season. Called, it answers the pickled routes of
+    each region as ``[[(vehicle, [(option, arrival_min), ...]), ...], ...]`` in the
+    region's own indices (``b""`` when it is already too late to search)."""
+
+    models: tuple[WindowModel, ...]
+    time_limit_s: float
+    due_epoch_s: float
+
+    def __call__(self) -> bytes:
+        budget = min(self.time_limit_s, self.due_epoch_s - time.time())
+        if budget < MIN_SEARCH_S:
+            return b""
+        by_region = route_regions(self.models, budget)
+        return pickle.dumps(
+            [_sent(m, routed) for m, routed in zip(self.models, by_region, strict=True)]
+        )
+
+
 def route_portfolio(
-    model: WindowModel, time_limit_s: float, workers: int = 2
+    model: WindowModel,
+    time_limit_s: float,
+    workers: int = 2,
+    runner: SubproblemRunner | None = None,
 ) -> list[RoutedVehicle]:
-    """Route a window on two cores: the whole model here, the model cut into regions in a
-    forked child; keep the better plan by the router's own objective.
+    """Route a window on several cores: the whole model here, the model cut into regions
+    by ``runner`` (default: a forked child, with ``workers`` > 1); keep the better plan by
+    the router's own objective.
 
     The regions' smaller models converge in a few seconds where the whole window needs
-    tens of seconds; with long searches the whole model wins. Either way the plan is at least
-    as good, by the router's objective, as the whole model's found beside it. With one
-    worker, a search under ``MIN_PORTFOLIO_S`` or a window too small to cut: the whole alone.
+    tens of seconds; with long searches the whole model wins. A ``runner`` with no free
+    slot (no worker answers) gives way to the forked child. With one runner slot, one
+    sub-problem routes the regions in turn; with more, each region is a sub-problem of its
+    own. Regions answered late or not at all are left out (the others' routes are still
+    routes of the whole window), and the plan is at least as good, by the router's
+    objective, as the whole model's found beside it. With no runner slot, a search under
+    ``MIN_PORTFOLIO_S`` or a window too small to cut: the whole alone.
     """
-    if workers < 2 or time_limit_s < MIN_PORTFOLIO_S or len(split_window(model, 2)) < 2:
+    if time_limit_s < MIN_PORTFOLIO_S:
         return route_window(model, time_limit_s)
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    # the child has the search's time, all in; the whole model's build comes on top here
-    child_deadline = time.monotonic() + time_limit_s
-    child = context.Process(target=_split_child, args=(model, time_limit_s, send, os.getpid()))
-    try:
-        child.start()
-    except (AssertionError, OSError) as error:  # e.g. a daemonic worker may not fork
-        log.warning("routing the window on one core: %s", error)
-        send.close()
-        receive.close()
+    runner, slots = _with_slots(runner, ForkRunner(workers - 1))
+    regions = split_window(model, 2) if slots > 0 else []
+    if len(regions) < 2:
         return route_window(model, time_limit_s)
-    send.close()
+    # the regions have the search's time, all in; the whole model's build comes on top here
+    due = time.monotonic() + time_limit_s
+    count = min(slots, len(regions))
+    groups = [regions[g::count] for g in range(count)]
+    handles = [_submit(runner, group, time_limit_s) for group in groups]
     whole = route_window(model, time_limit_s)
-    split = _receive(model, receive, child_deadline + CHILD_GRACE_S - time.monotonic())
-    child.join(timeout=5.0)
-    if child.is_alive():
-        child.kill()
-        child.join()
-    if split is None:
+    split: list[RoutedVehicle] = []
+    for group, handle in zip(groups, handles, strict=True):
+        answer = _result(runner, handle, due + ANSWER_GRACE_S - time.monotonic())
+        split += _decode(model, group, answer, runner.name)
+    return _better(model, whole, split)
+
+
+def _with_slots(
+    runner: SubproblemRunner | None, fork: SubproblemRunner
+) -> tuple[SubproblemRunner, int]:
+    """The given runner when it has a free slot, else the forked child (when ``workers``
+    leave it a core), and its slots (0: the window is routed whole)."""
+    for candidate in (runner, fork):
+        if candidate is None:
+            continue
+        try:
+            slots = candidate.slots()
+        except Exception:  # a runner never takes a window down
+            log.warning("the %s runner failed", candidate.name, exc_info=True)
+            continue
+        if slots > 0:
+            return candidate, slots
+    return fork, 0
+
+
+def _submit(runner: SubproblemRunner, regions: Sequence[Region], time_limit_s: float) -> object:
+    """Hand the regions to the runner as one sub-problem (``RegionWork``); its handle."""
+    work = RegionWork(tuple(r.model for r in regions), time_limit_s, time.time() + time_limit_s)
+    try:
+        return runner.submit(pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL), time_limit_s)
+    except Exception:
+        log.warning("the %s runner took no regions", runner.name, exc_info=True)
+        return None
+
+
+def _result(runner: SubproblemRunner, handle: object, wait_s: float) -> bytes | None:
+    if handle is None:
+        return None
+    try:
+        return runner.result(handle, wait_s)
+    except Exception:
+        log.warning("the %s runner gave no regions' routes", runner.name, exc_info=True)
+        return None
+
+
+def _decode(
+    model: WindowModel, regions: Sequence[Region], answer: bytes | None, runner: str
+) -> list[RoutedVehicle]:
+    """The routes a sub-problem answered, as routes of the whole window (none when it
+    failed, was late, or answered something else than its regions' routes)."""
+    if not answer:
+        return []
+    try:
+        found = pickle.loads(answer)
+        return [
+            vehicle
+            for region, sent in zip(regions, found, strict=True)
+            for vehicle in _merge(model, region, _received(region.model, sent))
+        ]
+    except (pickle.UnpicklingError, ValueError, TypeError, IndexError, EOFError):
+        log.warning("a %s sub-problem answered something else than routes", runner)
+        return []
+
+
+_Sent = list[tuple[int, list[tuple[int, int]]]]
+"""Routes as sent back: ``[(vehicle, [(option, arrival_min), ...]), ...]``."""
+
+
+def _sent(model: WindowModel, routed: list[RoutedVehicle]) -> _Sent:
+    first = len(model.vehicles)
+    return [(v.node, [(s.node - first, s.arrival_min) for s in v.stops]) for v in routed]
+
+
+def _received(model: WindowModel, sent: _Sent) -> list[RoutedVehicle]:
+    first = len(model.vehicles)
+    return [
+        RoutedVehicle(
+            model.vehicles[v],
+            v,
+            tuple(RoutedStop(model.options[o], first + o, at) for o, at in stops),
+        )
+        for v, stops in sent
+    ]
+
+
+def _better(
+    model: WindowModel, whole: list[RoutedVehicle], split: list[RoutedVehicle]
+) -> list[RoutedVehicle]:
+    """The plan with the better routing objective of the two that break no routing rule
+    (the whole model's on a tie or when the regions found nothing valid)."""
+    if not split:
         return whole
     core = core_problem(model)
     scored = [
@@ -153,9 +279,8 @@ def route_portfolio(
     ]
     if not scored:
         return whole
-    best = min(scored, key=lambda item: (item[0], item[1]))
-    log.debug("window: whole %.1f, regions %s", scored[0][0], [s[0] for s in scored[1:]])
-    return best[2]
+    log.debug("window: %s", ", ".join(f"plan {n}: {value:.1f}" for value, n, _ in scored))
+    return min(scored, key=lambda item: (item[0], item[1]))[2]
 
 
 def _whole(model: WindowModel) -> Region:
@@ -246,53 +371,3 @@ def _core_solution(model: WindowModel, routed: list[RoutedVehicle]) -> CoreSolut
         for vehicle in routed
     }
     return CoreSolution(tuple(by_vehicle.get(v, ()) for v in range(first)), "regions")
-
-
-def _split_child(model: WindowModel, time_limit_s: float, send: Connection, parent: int) -> None:
-    """In a forked child: route the window by regions, send back the routes as
-    ``[(vehicle, [(option, arrival), ...]), ...]`` of the whole window."""
-    _die_with(parent)
-    try:
-        routed = route_split(model, time_limit_s)
-        first = len(model.vehicles)
-        found = [
-            (vehicle.node, [(stop.node - first, stop.arrival_min) for stop in vehicle.stops])
-            for vehicle in routed
-        ]
-        send.send_bytes(pickle.dumps(found))
-    except Exception:  # the parent keeps the whole model's plan
-        log.exception("routing a window by regions in a child process failed")
-    finally:
-        send.close()
-
-
-def _die_with(parent: int) -> None:
-    """Have the kernel end this child when the planning process ends (Linux), so that a
-    solver killed outright leaves nothing behind; elsewhere the child ends at its deadline."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent ended before that took effect
-        os._exit(0)
-
-
-def _receive(model: WindowModel, receive: Connection, wait_s: float) -> list[RoutedVehicle] | None:
-    """The routes the child found, or ``None`` when it failed or did not answer in time."""
-    try:
-        if receive.poll(max(0.05, wait_s)):
-            found = pickle.loads(receive.recv_bytes())
-            first = len(model.vehicles)
-            return [
-                RoutedVehicle(
-                    model.vehicles[v],
-                    v,
-                    tuple(RoutedStop(model.options[i], first + i, at) for i, at in stops),
-                )
-                for v, stops in found
-            ]
-    except (EOFError, OSError, pickle.UnpicklingError):
-        pass
-    finally:
-        receive.close()
-    log.warning("the regions' child process gave no routes; keeping the whole window's")
-    return None

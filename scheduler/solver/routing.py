@@ -6,11 +6,19 @@ slots x slot length). All options of one venue share a disjunction, so a venue i
 most once per window and dropping it costs its best value. The solver works in whole minutes
 from midnight of the window's first day, with a conservative travel matrix (the slowest hour
 a leg can fall in), so the exact, time-dependent schedule is always at least as early.
+
+Pinned stops are visits at their own minutes on their own vehicle. The arcs that join a
+vehicle's pins to each other and to its depot have ends fixed in time, so they take the
+times of the pins' own timed day (``WindowModel.pinned_transit_min``): the conservative
+matrix there would refuse pins that a valid plan timed with exact drives (one-stop repairs,
+hand edits, routes leaving as the shift opens), and the truck-day would lose its other
+visits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -87,6 +95,11 @@ class WindowModel:
     """``True`` on arcs the driver's rest rule rules out."""
     extra_transit_min: np.ndarray
     """Minutes added to an arc's transit (a driver's break before the next stop)."""
+    pinned_transit_min: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    """Transit minutes, breaks included, of the arcs from a vehicle's depot to its first
+    pinned stop, between its pinned stops and from the last one home, by ``(from, to)``
+    row: the times of the truck-day of the pins alone (``schedule.pinned_route``). They
+    replace the conservative model on those arcs, whose ends are fixed in time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +165,8 @@ def core_problem(model: WindowModel) -> CoreProblem:
         )
         for v, vehicle in enumerate(model.vehicles)
     )
+    for (origin, destination), minutes in model.pinned_transit_min.items():
+        duration[origin, destination] = minutes
     cost = np.ceil(model.travel_min) * model.travel_cost_per_min
     return CoreProblem(len(model.vehicles), vehicles, visits, duration, cost)
 
@@ -162,8 +177,9 @@ def _shift(vehicle: Vehicle) -> tuple[int, int]:
 
 
 def misfit_pins(model: WindowModel) -> set[int]:
-    """Vehicles whose pinned stops alone already break the router's model (its conservative
-    drives, the shift, the driver's rest rule): the router could not plan them."""
+    """Vehicles whose pinned stops alone already break the router's model: the router could
+    not plan them. With ``WindowModel.pinned_transit_min`` these are the truck-days whose
+    pins alone do not fit the shift (its start, end or longest length)."""
     pinned: dict[int, list[tuple[int, int]]] = {}
     for i, option in enumerate(model.options):
         if option.pinned is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scheduler.domain import (
@@ -32,6 +33,14 @@ from scheduler.sun import dawn_min
 from scheduler.travel import TravelTimes
 
 __all__ = ["pinned_route", "routes_of", "slots_of", "timed_route"]
+
+_FIXED_POINT_STEPS = 8
+"""Steps of the search for the latest depot departure (a drive changes with the hour)."""
+_MINUTE = timedelta(minutes=1)
+_EPSILON_MIN = 1e-6
+_MAX_HOME_BREAKS = 24
+_ROUNDING = timedelta(seconds=0.5)
+"""A departure this close before the shift opens leaves as it opens (float drives)."""
 
 
 def slots_of(
@@ -173,73 +182,175 @@ def timed_route(
     stops: Sequence[Stop],
     first_leg_min: float,
 ) -> Route:
-    """The route of a truck-day around stops whose times are fixed: the depot departure
-    (as late as the first arrival and the breaks the router reserved before it allow),
-    exact drives, a declared break in any drive that needs one, and the depot return.
+    """The route of a truck-day around stops whose times are fixed: the depot departure,
+    exact drives, a declared break in any drive that needs one (as many as the drive home
+    needs), and the depot return.
 
-    ``venues`` are the stops' locations; ``first_leg_min`` is a conservative drive to the
-    first stop (it decides the breaks of the first drive, as the router did).
+    The departure is the router's (the break it reserved for ``first_leg_min``, a
+    conservative drive to the first stop) when that is in the shift; otherwise the latest
+    with exact drives (``_departures``). The first departure whose route is sound (drives in
+    time, rests as ``checks.verify`` counts them, home within the shift) is kept; the truck
+    never leaves before its shift opens.
     """
     places = [truck.depot, *venues, truck.depot]
     rest = RestRule.of(problem)
-    depart = _depot_departure(
-        travel,
-        places[0],
-        places[1],
-        stops[0].arrival,
-        first_leg_min,
-        rest.first_pause_min(first_leg_min, truck.setup_min),
+    opens = local_midnight(day, problem.rules.timezone) + timedelta(
+        minutes=truck.shift_on(day).start_min
     )
+    leg = _FirstLeg(travel, rest, truck, places[1], stops[0])
+    first: Route | None = None
+    for depart in _departures(leg, opens, first_leg_min):
+        route, sound = _timed_from(problem, travel, truck, day, places, stops, depart)
+        if sound:
+            return route
+        first = first or route
+    return first or _timed_from(problem, travel, truck, day, places, stops, opens)[0]
+
+
+def _timed_from(
+    problem: Problem,
+    travel: TravelTimes,
+    truck: Truck,
+    day: date,
+    places: Sequence[Location],
+    stops: Sequence[Stop],
+    depart: datetime,
+) -> tuple[Route, float]:
+    """The route leaving the depot at ``depart``, and whether it is sound: every drive with
+    its declared break reaches its stop in time, the driver's longest stretch of work
+    between rests keeps to the limit (as ``checks.verify`` counts it), and the truck is home
+    within the shift and its longest length."""
+    rest = RestRule.of(problem)
     breaks: list[Break] = []
     work: list[tuple[datetime, datetime]] = []
     leave = depart
+    sound = True
     for i, stop in enumerate(stops):
         drive = travel.duration_min(places[i], places[i + 1], leave)
-        before = _work_before(rest, truck, depart, work, leave, first=i == 0)
+        before = _work_before(rest, depart, work, leave)
         found = rest.leg_break(leave, drive, stop.arrival, before, truck.setup_min)
+        paused = sum((b.end - b.start) / _MINUTE for b in found)
+        sound &= drive + paused <= (stop.arrival - leave) / _MINUTE + _EPSILON_MIN
         breaks.extend(found)
         work.extend(_drive_work(leave, drive, found))
         work.extend(stop_work(stop, truck.setup_min, truck.teardown_min, not rest.screenings_rest))
         leave = stop.departure
     drive = travel.duration_min(places[-2], places[-1], leave)
-    before = _work_before(rest, truck, depart, work, leave, first=False)
-    back = leave + timedelta(minutes=drive)
-    if rest.leg_break(leave, drive, back, before, 0):
-        back += timedelta(minutes=problem.rules.break_min)
-    breaks.extend(rest.leg_break(leave, drive, back, before, 0))
-    return Route(truck.id, day, depart, back, tuple(stops), tuple(breaks))
+    before = _work_before(rest, depart, work, leave)
+    home = _home_breaks(rest, leave, drive, before)
+    back = leave + timedelta(minutes=drive) + sum((b.end - b.start for b in home), timedelta())
+    breaks.extend(home)
+    work.extend(_drive_work(leave, drive, home))
+    route = Route(truck.id, day, depart, back, tuple(stops), tuple(breaks))
+    closes = local_midnight(day, problem.rules.timezone) + timedelta(
+        minutes=truck.shift_on(day).end_min
+    )
+    sound &= back <= closes and back - depart <= timedelta(minutes=truck.max_shift_on(day))
+    sound &= _longest_stretch_min(rest, depart, work) <= rest.max_work_min + _EPSILON_MIN
+    return route, sound
 
 
-def _depot_departure(
-    travel: TravelTimes,
-    depot: Location,
-    venue: Location,
-    arrival: datetime,
-    first_leg_min: float,
-    pause_min: int,
-) -> datetime:
-    """The latest departure that reaches the first stop with ``pause_min`` to spare."""
-    pause = timedelta(minutes=pause_min)
-    drive = travel.duration_min(depot, venue, arrival - pause)
-    depart = arrival - pause - timedelta(minutes=drive)
-    if depart + pause + timedelta(minutes=travel.duration_min(depot, venue, depart)) > arrival:
-        depart = arrival - pause - timedelta(minutes=float(math.ceil(first_leg_min)))
-    return depart
+@dataclass(frozen=True, slots=True)
+class _FirstLeg:
+    """The drive from the depot to the first stop: it must reach the stop by its arrival,
+    with the declared break ``RestRule.leg_break`` puts in it."""
+
+    travel: TravelTimes
+    rest: RestRule
+    truck: Truck
+    venue: Location
+    stop: Stop
+
+    def drive_min(self, depart: datetime) -> float:
+        return self.travel.duration_min(self.truck.depot, self.venue, depart)
+
+    def fits(self, depart: datetime) -> bool:
+        """True when leaving the depot at ``depart`` reaches the first stop in time."""
+        drive = self.drive_min(depart)
+        idle = (self.stop.arrival - depart) / _MINUTE - drive
+        if idle < -_EPSILON_MIN:
+            return False
+        breaks = self.rest.leg_break(depart, drive, self.stop.arrival, 0.0, self.truck.setup_min)
+        return sum((b.end - b.start) / _MINUTE for b in breaks) <= idle + _EPSILON_MIN
+
+    def latest(self, by: datetime) -> list[datetime]:
+        """Departures that arrive by ``by`` (the drive timed at each), found by walking
+        ``depart = by - drive(depart)`` to its fixed point (a drive changes with the hour)."""
+        found: list[datetime] = []
+        depart = by - timedelta(minutes=self.drive_min(by))
+        for _ in range(_FIXED_POINT_STEPS):
+            later = by - timedelta(minutes=self.drive_min(depart))
+            if later >= depart:
+                found.append(depart)
+            if later == depart:
+                break
+            depart = later
+        return found
+
+
+def _departures(leg: _FirstLeg, opens: datetime, first_leg_min: float) -> list[datetime]:
+    """Depot departures to try, best first, each reaching the first stop in time
+    (``_FirstLeg.fits``) and none before the shift ``opens``; ``timed_route`` keeps the
+    first whose driver's work keeps the rule.
+
+    First the router's: the break it reserved for its conservative ``first_leg_min``
+    before the drive timed at that moment (or the conservative drive itself), the earlier
+    first that fits. A route the router planned always has one in the shift. Stops timed with
+    exact drives (pins from a valid plan, hand edits) may not: then, latest first, the
+    departures that arrive just in time, one break early or two breaks early (a wait of a
+    break before setup is rest), each drive timed at its own departure.
+    """
+    arrival, pause = leg.stop.arrival, timedelta(minutes=leg.rest.break_min)
+    reserve = arrival - timedelta(
+        minutes=leg.rest.first_pause_min(first_leg_min, leg.truck.setup_min)
+    )
+    routers = [
+        reserve - timedelta(minutes=leg.drive_min(reserve)),
+        reserve - timedelta(minutes=math.ceil(first_leg_min)),
+    ]
+    exact = [depart for k in (0, 1, 2) for depart in leg.latest(arrival - k * pause)]
+    ok = [d for d in routers if d >= opens - _ROUNDING and leg.fits(d)]
+    out = [max(ok[0], opens)] if ok else []
+    later = [d for d in exact if d >= opens - _ROUNDING and leg.fits(d)]
+    out += sorted((max(d, opens) for d in later), reverse=True)
+    return out
+
+
+def _longest_stretch_min(
+    rest: RestRule, start: datetime, work: Sequence[tuple[datetime, datetime]]
+) -> float:
+    """Minutes of the driver's longest stretch of work between rests (pauses of at least a
+    break) from ``start``."""
+    longest, begin, cursor = 0.0, start, start
+    for busy_from, busy_to in sorted(w for w in work if w[1] > w[0]):
+        if (busy_from - cursor) / _MINUTE >= rest.break_min - 1e-6:
+            longest = max(longest, (cursor - begin) / _MINUTE)
+            begin = busy_from
+        cursor = max(cursor, busy_to)
+    return max(longest, (cursor - begin) / _MINUTE)
+
+
+def _home_breaks(rest: RestRule, leave: datetime, drive: float, before: float) -> list[Break]:
+    """The declared breaks of the drive home (it waits for nothing, so each break lengthens
+    it): as many as keep every stretch of driving within the limit, the first as
+    ``RestRule.leg_break`` places it."""
+    breaks: list[Break] = []
+    start, left, worked = leave, drive, before
+    while worked + left > rest.max_work_min + _EPSILON_MIN and len(breaks) < _MAX_HOME_BREAKS:
+        moving = max(0.0, rest.max_work_min - worked)
+        at = start + timedelta(minutes=moving)
+        breaks.append(Break(at, at + timedelta(minutes=rest.break_min)))
+        start, left, worked = breaks[-1].end, left - moving, 0.0
+    return breaks
 
 
 def _work_before(
-    rest: RestRule,
-    truck: Truck,
-    depart: datetime,
-    work: Sequence[tuple[datetime, datetime]],
-    leave: datetime,
-    first: bool,
+    rest: RestRule, depart: datetime, work: Sequence[tuple[datetime, datetime]], leave: datetime
 ) -> float:
-    """Minutes of work since the driver's last rest when the truck leaves (with screenings
-    as rest: the teardown, or nothing at the depot)."""
-    if rest.screenings_rest:
-        return 0.0 if first else float(truck.teardown_min)
-    return (leave - rest.rested_at(depart, work, leave)) / timedelta(minutes=1)
+    """Minutes of work since the driver's last rest when the truck leaves (as the validator
+    counts it: with screenings as rest, usually the teardown; a screening shorter than a
+    break is no rest, and nothing at the depot)."""
+    return (leave - rest.rested_at(depart, work, leave)) / _MINUTE
 
 
 def _drive_work(

@@ -5,13 +5,16 @@ carried from one window to the next in an explicit ``SeasonState``.
 Pins (``domain.Pins``) enter the state before the first window, whatever their day, so every
 window plans around them. A truck-day pinned whole is left out of its window's routing model
 and kept as it is. A truck-day with pinned stops keeps them as required visits at their own
-times on that vehicle, and the router may fill the gaps with other visits; when the pinned
-stops alone do not fit the router's conservative model, or it finds no plan with them, the
-truck-day keeps only its pinned stops (drives, breaks and depot times derived around them).
+times on that vehicle, and the router may fill the gaps with other visits (the arcs between
+pins take the times of the pins' own day, ``routing.WindowModel.pinned_transit_min``, so pins
+from a valid plan always fit); when the pinned stops alone do not fit the shift, or the router
+finds no plan with them, the truck-day keeps only its pinned stops (drives, breaks and depot
+times derived around them, ``schedule.timed_route``).
 
 Each window is a pure function of (problem, state, days). Every window keeps to its share of
 the deadline (``_Pace`` learns what the phases around the routing cost), and with two workers
-its routing runs on both cores (``regions.route_portfolio``).
+(or a ``runner``: the job backend's workers) its routing runs on both cores, the window cut
+into regions beside the whole (``regions.route_portfolio``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import date
 from scheduler.domain import Plan, Problem, Route, Stop
 from scheduler.scoring import plan_stats
 from scheduler.solver.matrix import TravelMatrix
+from scheduler.solver.offload import SubproblemRunner
 from scheduler.solver.options import build_window
 from scheduler.solver.pins import PinIndex, TruckDay
 from scheduler.solver.programme import assign_films
@@ -70,6 +74,8 @@ def plan_season(
     pins: PinIndex | None = None,
     should_stop: Callable[[], bool] | None = None,
     workers: int = 1,
+    runner: SubproblemRunner | None = None,
+    valued: tuple[Problem, TravelTimes] | None = None,
 ) -> SeasonPlan:
     """Plan every window in turn within ``time_limit_s``; return the routes and the final
     season state.
@@ -77,9 +83,12 @@ def plan_season(
     Each window gets an equal share of the time left, and every phase of a window (its
     model, the routing, the films, the timing) keeps to the window's deadline: what the
     phases around the routing cost is measured on the windows so far and taken from the
-    routing's share. ``workers`` > 1 routes each window on two cores (``regions``).
+    routing's share. ``workers`` > 1 routes each window on two cores (``regions``), or
+    ``runner`` routes its regions (default: a forked child when ``workers`` > 1).
     ``should_stop()`` is asked before each window: when it says yes, the remaining windows
-    keep only their pins. ``progress`` is called after each planned window.
+    keep only their pins. ``progress`` is called after each planned window, with the value
+    so far counted on ``valued`` (the original problem and travel times when ``problem`` is a
+    buffered copy; default ``problem`` and ``travel``).
     """
     pins = pins or PinIndex()
     state = SeasonState()
@@ -96,10 +105,13 @@ def plan_season(
             return SeasonPlan(routes, state, days[0])
         now = time.monotonic()
         window_deadline = now + max(0.0, deadline - now) / (len(windows) - done)
-        window = _Window(problem, travel, matrix, state, pins, days, venues_per_vehicle, workers)
+        window = _Window(
+            problem, travel, matrix, state, pins, days, venues_per_vehicle, workers, runner
+        )
         routes.extend(window.plan(window_deadline, pace))
         if progress is not None:
-            value = plan_stats(problem, Plan(tuple(routes), (), 0.0), travel).value
+            scored, scored_travel = valued or (problem, travel)
+            value = plan_stats(scored, Plan(tuple(routes), (), 0.0), scored_travel).value
             progress(SolveProgress(done + 1, len(windows), value))
     return SeasonPlan(routes, state)
 
@@ -169,6 +181,7 @@ class _Window:
     days: tuple[date, ...]
     venues_per_vehicle: int
     workers: int = 1
+    runner: SubproblemRunner | None = None
 
     def model(
         self, partial: Mapping[TruckDay, Sequence[Stop]], closed: set[TruckDay]
@@ -187,7 +200,7 @@ class _Window:
         """Route within the window's deadline, learning the routing's overhead."""
         search_s = pace.search_s(deadline)
         started = time.monotonic()
-        routed = route_portfolio(model, search_s, self.workers)
+        routed = route_portfolio(model, search_s, self.workers, self.runner)
         overhead = time.monotonic() - started - search_s
         pace.routing_overhead_s = _Pace.learn(pace.routing_overhead_s, max(0.0, overhead))
         return routed

@@ -13,12 +13,13 @@ import { KINDS } from "./catalogue-kinds.js";
 import { rulesView } from "./rules.js";
 import { importView } from "./import.js";
 import { versionsView } from "./versions.js";
+import { liveView } from "./live.js";
 import { jobRunner } from "./job.js";
 import { renderPlanBar } from "./planbar.js";
 import { renderKpis } from "./kpis.js";
 import { notify, notifyError } from "./notify.js";
 
-const TABS = ["plan", "venues", "trucks", "films", "rules", "import", "versions"];
+const TABS = ["plan", "live", "venues", "trucks", "films", "rules", "import", "versions"];
 const TAB_KEY = "kt.planner.tab";
 const $ = (id) => document.getElementById(id);
 const viewEl = (name) => document.querySelector(`.view[data-view="${name}"]`);
@@ -39,6 +40,7 @@ const app = {
   refreshSeasons,
   selectSeason,
   goTo,
+  markStale: (tab) => stale.add(tab),
   jobs: null,
 };
 
@@ -50,6 +52,7 @@ const views = {
   rules: rulesView(viewEl("rules"), app),
   import: importView(viewEl("import"), app),
   versions: versionsView(viewEl("versions"), app),
+  live: liveView(viewEl("live"), app),
 };
 const stale = new Set(TABS);
 let drawn = false; // the plan views show the shown version
@@ -76,8 +79,10 @@ async function showPlan(planId) {
   renderPlanView();
   drawn = false;
   if (app.tab === "plan") await drawPlanViews();
-  if (app.tab === "versions") await views.versions.load();
-  else stale.add("versions");
+  for (const tab of ["versions", "live"]) {
+    if (app.tab === tab) await loadTab(tab);
+    else stale.add(tab);
+  }
 }
 
 function planContext() {

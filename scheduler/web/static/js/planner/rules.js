@@ -7,7 +7,7 @@ import { describe } from "./notify.js";
 const RATINGS = ["0+", "6+", "12+", "16+", "18+"];
 const rule = (key, type, unit, extra = {}) => ({ key, type, label: `rules.${key}`, help: `rules.${key}.help`, unit: unit && `rules.unit.${unit}`, ...extra });
 
-/** The rules in the order a planner reads them: visits, screenings, the law, the driver, the objective. */
+/** The rules in the order a planner reads them: visits, screenings, the law, the driver, the buffers, the objective. */
 const RULES = [
   rule("max_visits", "int", "visits"),
   rule("min_gap_days", "int", "days"),
@@ -23,6 +23,9 @@ const RULES = [
   rule("break_min", "int", "min"),
   rule("max_work_before_break_min", "int", "min"),
   rule("screening_is_driver_rest", "bool", null),
+  rule("drive_buffer_pct", "number", "pct"),
+  rule("arrival_margin_min", "int", "min"),
+  rule("end_margin_min", "int", "min"),
   rule("repeat_visit_factor", "number", "share"),
   rule("second_screening_factor", "number", "share"),
   rule("travel_cost_per_hour", "number", "points_h"),
