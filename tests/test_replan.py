@@ -500,3 +500,24 @@ def test_day_without_routes_is_refused(problem: Problem, plan: Plan, busy: Route
     with pytest.raises(InvalidProblem) as raised:
         replan(problem, empty, Situation(busy.day, busy.depot_departure), TRAVEL)
     assert [name for name, _ in raised.value.problems] == ["day"]
+
+
+def test_a_truck_day_that_cannot_be_repaired_falls_back_alone(
+    problem: Problem, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the new stops of one truck break a rule the repair cannot pin on a stop, only
+    that truck falls back to its fixed part: the other trucks keep their new stops."""
+    from scheduler.solver import replanning
+
+    day = next(d for d in problem.days if len({r.truck_id for r in plan.routes if r.day == d}) > 1)
+    routes = [r for r in plan.routes if r.day == day and r.stops]
+    broken, sound = routes[0], routes[1]
+    late = broken.depot_return + timedelta(hours=12)  # back long after the shift
+    day_routes = [replace(broken, depot_return=late), sound]
+    others = [r for r in plan.routes if r.day != day]
+    monkeypatch.setattr(replanning, "_culprits", lambda *_: set())
+    kept = replanning._repaired(problem, TRAVEL, others, day_routes, set(), day)
+    assert sound in kept
+    assert all(not r.stops for r in kept if r.truck_id == broken.truck_id)
+    found = verify(problem, replace(plan, routes=tuple([*others, *kept])), TRAVEL)
+    assert [v for v in found if v.rule != "unserved"] == []  # reasons come later in replan

@@ -246,8 +246,9 @@ def _repaired(
     pinned: set[tuple[str, Stop]],
     day: date,
 ) -> list[Route]:
-    """The day's routes with new stops dropped while the season plan breaks a rule; the
-    fixed part alone if that does not help."""
+    """The day's routes with new stops dropped while the season plan breaks a rule; if that
+    does not help, the fixed part alone of the trucks that still break one (of every truck
+    when a broken rule is not one truck-day's)."""
     for _ in range(REPAIR_ROUNDS):
         plan = Plan(tuple([*others, *day_routes]), (), 0.0)
         found = [v for v in verify(problem, plan, travel) if v.rule != "unserved"]
@@ -258,18 +259,41 @@ def _repaired(
             break
         log.info("re-plan: dropping %d new stops that break a rule", len(culprits))
         day_routes = _without(problem, travel, day_routes, culprits)
+    trucks = {v.truck_id for v in found}
+    if None not in trucks:  # every rule broken is one truck-day's: only those fall back
+        partial = [
+            _fixed_only(problem, travel, route, pinned, day) if route.truck_id in trucks else route
+            for route in day_routes
+        ]
+        kept = [route for route in partial if route is not None]
+        plan = Plan(tuple([*others, *kept]), (), 0.0)
+        if not [v for v in verify(problem, plan, travel) if v.rule != "unserved"]:
+            log.warning(
+                "re-plan: the new part of %s for %s breaks a rule (%s); keeping its fixed part",
+                day,
+                ", ".join(sorted(str(t) for t in trucks)),
+                "; ".join(v.message for v in found[:3]),
+            )
+            return kept
     log.warning(
         "re-plan: the new part of %s breaks a rule (%s); keeping the fixed part",
         day,
         "; ".join(v.message for v in found[:3]),
     )
-    fixed = []
-    for route in day_routes:
-        kept = [stop for stop in route.stops if (route.truck_id, stop) in pinned]
-        timed = route_around(problem, travel, problem.truck(route.truck_id), day, kept)
-        if timed is not None:
-            fixed.append(timed)
-    return fixed
+    fixed = (_fixed_only(problem, travel, route, pinned, day) for route in day_routes)
+    return [route for route in fixed if route is not None]
+
+
+def _fixed_only(
+    problem: Problem,
+    travel: TravelTimes,
+    route: Route,
+    pinned: set[tuple[str, Stop]],
+    day: date,
+) -> Route | None:
+    """The route with only its fixed (pinned) stops, re-timed; ``None`` if they cannot be."""
+    kept = [stop for stop in route.stops if (route.truck_id, stop) in pinned]
+    return route_around(problem, travel, problem.truck(route.truck_id), day, kept)
 
 
 def _culprits(
