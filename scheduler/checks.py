@@ -38,7 +38,7 @@ from scheduler.domain import (
 from scheduler.sun import civil_dusk, next_civil_dawn
 from scheduler.travel import TravelTimes
 
-__all__ = ["RULES", "TOLERANCE", "Violation", "verify"]
+__all__ = ["DAY_RULES", "RULES", "TOLERANCE", "Violation", "verify"]
 
 RULES: tuple[str, ...] = (
     "unknown_id",
@@ -66,6 +66,24 @@ RULES: tuple[str, ...] = (
     "unserved",
 )
 """Every rule code ``verify`` may report."""
+
+DAY_RULES: frozenset[str] = frozenset(
+    {
+        "travel",
+        "overlap",
+        "programme",
+        "shift",
+        "venue_hours",
+        "darkness",
+        "silence",
+        "truck_zone",
+        "driver_break",
+        "film_licence",
+        "late_rating",
+    }
+)
+"""The rules judged on one truck-day alone (a re-plan's fixed part keeps them; the season
+rules across days are held before)."""
 
 TOLERANCE = timedelta(seconds=1)
 

@@ -13,6 +13,7 @@ the stops that changed, every screening dropped with its reason.
 
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -91,12 +92,14 @@ Moment = Annotated[
 # --- disruptions on the wire ----------------------------------------------------------------
 
 
-class _DisruptionIn(BaseModel):
+class _DisruptionIn(BaseModel, abc.ABC):
+    """A disruption on the wire; each kind turns itself into the domain's."""
+
     model_config = ConfigDict(extra="forbid")
 
+    @abc.abstractmethod
     def disruption(self, scenario: ScenarioFile) -> disruptions.Disruption:
         """The domain's disruption (``InvalidProblem`` naming this object's field)."""
-        raise NotImplementedError
 
 
 class DelayedIn(_DisruptionIn):

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from scheduler.checks import verify
+from scheduler.checks import DAY_RULES, verify
 from scheduler.disruptions import (
     Disruption,
     FilmWithdrawn,
@@ -44,23 +44,6 @@ from scheduler.solver.schedule import timed_route
 from scheduler.travel import TravelTimes
 
 __all__ = ["TruckStart", "fixed_parts", "route_around"]
-
-DAY_RULES = frozenset(
-    {
-        "travel",
-        "overlap",
-        "programme",
-        "shift",
-        "venue_hours",
-        "darkness",
-        "silence",
-        "truck_zone",
-        "driver_break",
-        "film_licence",
-        "late_rating",
-    }
-)
-"""Rules of one truck-day that the fixed part must keep (season rules held before)."""
 
 
 @dataclass(frozen=True, slots=True)
