@@ -332,6 +332,13 @@ def simulate_command(
     events: Annotated[
         int, typer.Option(help="Random disruptions a day; each one re-plans the day.")
     ] = 0,
+    replan: Annotated[
+        bool,
+        typer.Option(
+            "--replan/--no-replan",
+            help="Re-plan on events and lateness (--no-replan: drive the plan as it is).",
+        ),
+    ] = True,
     seed: Annotated[int, typer.Option(help="Seed of the random street (same seed, same run).")] = 0,
     runs: Annotated[int, typer.Option(help="Replays of the whole plan, 1 or more.")] = 1,
     skew: Annotated[
@@ -356,7 +363,7 @@ def simulate_command(
                 seed=seed,
                 runs=runs,
                 skew=skew.value,
-                replan=default_replanner(travel),
+                replan=default_replanner(travel) if replan else None,
             )
     _show_simulation(report)
 
@@ -380,7 +387,9 @@ def _show_simulation(report: SimulationReport) -> None:
         console.print(
             f"{report.events} events, {report.replans} re-plans (mean {report.replan_mean_s:.2f} "
             f"s, max {report.replan_max_s:.2f} s), {report.replan_failures} failed, "
-            f"{report.added} screenings added by re-plans"
+            f"{report.added} screenings added by re-plans (audience "
+            f"{report.audience_added:,.0f}); net audience lost "
+            f"{report.audience_lost - report.audience_added:,.0f}"
         )
     console.print(f"on time: {report.on_time_pct:.1f} %", highlight=False)
 

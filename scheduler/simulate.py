@@ -119,6 +119,8 @@ class SimulationReport:
     audience_planned: float
     audience_lost: float
     added: int
+    audience_added: float
+    """The audience of the screenings re-plans added (valued like planned ones)."""
     events: int
     replans: int
     replan_mean_s: float
@@ -266,6 +268,10 @@ class _Hold:
     delays: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
     broken: dict[str, datetime] = field(default_factory=dict)
     cancelled: dict[str, datetime] = field(default_factory=dict)
+    unreachable: set[tuple[str, str]] = field(default_factory=set)
+    """(truck, venue): the truck cannot get there (it skips the stop)."""
+    home_by: dict[str, datetime] = field(default_factory=dict)
+    """A cut shift: the truck must be back at its depot by then."""
 
     def delayed(self, truck_id: str, start: datetime, end: datetime) -> datetime:
         """``end`` pushed by every delay of the truck that arrives in ``[start, end)``."""
@@ -337,7 +343,7 @@ def _execute(
             planned_leave = stop.departure
             continue
         venue = facts.venues.get(stop.venue_id)
-        if venue is None:
+        if venue is None or (truck.id, stop.venue_id) in hold.unreachable:
             continue
         current = stop.venue_id == resume.venue_id and resume.arrival is not None
         if current and resume.arrival is not None:
@@ -357,6 +363,10 @@ def _execute(
             visits.append(_Visit(stop.venue_id, stop.arrival, leave, arrival, arrival, ()))
             break
         ready = hold.delayed(truck.id, arrival, arrival + timedelta(minutes=truck.setup_min))
+        home_by = hold.home_by.get(truck.id)
+        if home_by is not None:  # the last show must leave time to pack up and drive home
+            back = truck.teardown_min + travel.duration_min(venue.location, truck.depot, ready)
+            home_by -= timedelta(minutes=back)
         shows, last_end = _shows(
             facts,
             hold,
@@ -365,7 +375,10 @@ def _execute(
             ready,
             started=resume.started if current else frozenset(),
             busy_until=resume.busy_until if current else None,
+            end_by=home_by,
         )
+        if home_by is not None and not shows and not (current and resume.started):
+            break  # nothing fits before the cut shift ends: the truck goes home
         departure = arrival
         if last_end is not None:
             packed = last_end + timedelta(minutes=truck.teardown_min)
@@ -384,10 +397,12 @@ def _shows(
     *,
     started: frozenset[str],
     busy_until: datetime | None,
+    end_by: datetime | None = None,
 ) -> tuple[list[_Show], datetime | None]:
     """The stop's screenings not ``started`` yet as they happen from ``ready`` (and a gap
     after ``busy_until``) on, each at its planned start or later, up to the first that would
-    pass its limit or is stopped; and the end of the last screening held there."""
+    pass its limit (or ``end_by``) or is stopped; and the end of the last screening held
+    there."""
     gap = timedelta(minutes=facts.problem.rules.screening_gap_min)
     shows: list[_Show] = []
     cursor, last_end = ready, busy_until
@@ -399,6 +414,8 @@ def _shows(
         start = max(show.start, cursor)
         end = start + timedelta(minutes=facts.runtime.get(show.film_id, 0))
         limit = facts.limit(truck_id, stop.venue_id, show.start)
+        if end_by is not None:
+            limit = end_by if limit is None else min(limit, end_by)
         if (limit is not None and end > limit + timedelta(seconds=1)) or hold.stops_show(
             truck_id, stop.venue_id, start
         ):
@@ -425,24 +442,32 @@ class _Tally:
     audience_planned: float = 0.0
     audience_lost: float = 0.0
     added: int = 0
+    audience_added: float = 0.0
     events: int = 0
     replan_s: list[float] = field(default_factory=list)
     replan_failures: int = 0
 
     def count(
-        self, planned: dict[tuple[str, str], tuple[datetime, float]], shows: list[_Show]
+        self,
+        planned: dict[tuple[str, str], tuple[datetime, float]],
+        shows: list[_Show],
+        audience: Callable[[str, int], float],
     ) -> None:
         """Add one day: ``planned`` (venue, film) -> (start, audience), ``shows`` as they
-        happened."""
+        happened, ``audience(venue, k)`` of a venue's k-th (0-based) show of the day."""
         started = {(s.venue_id, s.film_id): s.start for s in shows}
-        self.added += len(set(started) - set(planned))
-        for key, (start, audience) in planned.items():
+        added = sorted(set(started) - set(planned), key=lambda key: started[key])
+        self.added += len(added)
+        for venue_id, _ in added:
+            before = sum(1 for v, f in started if v == venue_id and (v, f) not in added)
+            self.audience_added += audience(venue_id, before)
+        for key, (start, seats) in planned.items():
             self.planned += 1
-            self.audience_planned += audience
+            self.audience_planned += seats
             actual = started.get(key)
             if actual is None:
                 self.lost += 1
-                self.audience_lost += audience
+                self.audience_lost += seats
                 continue
             late = (actual - start) / timedelta(minutes=1)
             if late > ON_TIME_MIN:
@@ -468,6 +493,7 @@ class _Tally:
             audience_planned=round(self.audience_planned, 1),
             audience_lost=round(self.audience_lost, 1),
             added=self.added,
+            audience_added=round(self.audience_added, 1),
             events=self.events,
             replans=len(seconds),
             replan_mean_s=_mean(seconds, 3),
@@ -476,21 +502,27 @@ class _Tally:
         )
 
 
+def _audience(problem: Problem) -> Callable[[str, int], float]:
+    """``audience(venue, k)``: the audience of a venue's k-th (0-based) show of a day."""
+    seats = {v.id: v.audience_seats for v in problem.venues}
+    factor = problem.rules.second_screening_factor
+
+    def audience(venue_id: str, k: int) -> float:
+        return seats.get(venue_id, 0.0) * (1.0 if k == 0 else factor)
+
+    return audience
+
+
 def _planned(
     problem: Problem, routes: Sequence[Route]
 ) -> dict[tuple[str, str], tuple[datetime, float]]:
     """(venue, film) -> (planned start, audience) of a day's screenings."""
-    venues = {v.id: v for v in problem.venues}
-    factor = problem.rules.second_screening_factor
+    audience = _audience(problem)
     found = {}
     for route in routes:
         for stop in route.stops:
-            seats = venues[stop.venue_id].audience_seats
             for k, show in enumerate(stop.screenings):
-                found[stop.venue_id, show.film_id] = (
-                    show.start,
-                    seats * (1.0 if k == 0 else factor),
-                )
+                found[stop.venue_id, show.film_id] = (show.start, audience(stop.venue_id, k))
     return found
 
 
@@ -517,7 +549,7 @@ class _Run:
         original = self.problem, self.plan
         for day in sorted({route.day for route in original[1].routes}):
             planned = _planned(original[0], [r for r in original[1].routes if r.day == day])
-            self.tally.count(planned, self._day(day))
+            self.tally.count(planned, self._day(day), _audience(original[0]))
 
     def _routes(self, day: date, before: dict[str, Route] | None = None) -> dict[str, Route]:
         """The day's routes of the current plan; a truck that had one keeps an empty one."""
@@ -613,10 +645,13 @@ class _Run:
             hold.broken.setdefault(truck_id, now)
             return TruckBrokenDown(truck_id, now)
         if kind == "unreachable":
+            hold.unreachable.add((truck_id, venue_id))
             return VenueUnreachable(truck_id, venue_id)
         if kind == "shift_cut":
             back = max(routes[truck_id].depot_return, now + timedelta(minutes=10))
-            return ShiftCut(truck_id, now + (back - now) * rng.uniform(0.3, 0.8))
+            end = now + (back - now) * rng.uniform(0.3, 0.8)
+            hold.home_by[truck_id] = min(end, hold.home_by.get(truck_id, end))
+            return ShiftCut(truck_id, end)
         minutes = rng.randint(*DELAY_MIN)
         hold.delays.setdefault(truck_id, []).append((now, float(minutes)))
         return TruckDelayed(truck_id, minutes=minutes)
@@ -676,13 +711,18 @@ def _cut(
     for v in visits:
         if v.leave <= now < v.departure:
             started = [s for s in v.shows if s.start <= now]
+            films = {s.film_id for s in started}
+            busy_until = started[-1].end if started else None
+            if before is not None and before.venue_id == v.venue_id:  # shows of earlier cuts
+                films |= before.started
+                busy_until = busy_until or before.busy_until
             return _Resume(
                 facts.venues[v.venue_id].location,
                 max(v.arrival, now),
                 v.venue_id,
                 v.arrival,
-                frozenset(s.film_id for s in started),
-                started[-1].end if started else None,
+                frozenset(films),
+                busy_until,
                 frozenset(visited),
             )
     gone = [v for v in visits if v.departure <= now]

@@ -44,6 +44,7 @@ from scheduler.errors import InvalidProblem
 from scheduler.schemas import problem_from_scenario, scenario_from_problem
 from scheduler.solver import DropReason, Replan, SolveParams, replan, solve
 from scheduler.solver.disrupt import apply_disruptions
+from scheduler.solver.replanning import promised_value
 from scheduler.travel import OfflineTravelTimes
 
 TRAVEL = OfflineTravelTimes()
@@ -176,6 +177,43 @@ def test_cancelled_venue_is_not_served_that_day(problem: Problem, plan: Plan, bu
     assert not any(r.day == busy.day and s.venue_id == venue for r, s in result.plan.stops)
     assert {d.reason for d in result.dropped if d.venue_id == venue} == {DropReason.VENUE_CANCELLED}
     assert result.problem.venue(venue).hours_on(busy.day) == ()
+
+
+def test_a_cancellation_keeps_every_other_announced_screening(problem: Problem, plan: Plan) -> None:
+    """A cancellation only frees time: on every day, after the first stop's venue cancels,
+    each other screening of the day is kept as announced (the re-plan may add, never swap
+    an announced screening for one it values more)."""
+    tz = ZoneInfo(problem.rules.timezone)
+    for day in problem.days:
+        routes = [r for r in plan.routes if r.day == day and r.stops]
+        if not routes:
+            continue
+        first = min((s for r in routes for s in r.stops), key=lambda s: s.arrival)
+        now = datetime(day.year, day.month, day.day, 9, tzinfo=tz)
+        result = run(problem, plan, day, now, VenueCancelled(first.venue_id))
+        before = {k for k in screenings(plan) if k[0] == day and k[1] != first.venue_id}
+        assert before <= screenings(result.plan), day
+
+
+def test_promised_value_counts_the_kept_announced_screenings(
+    problem: Problem, plan: Plan, busy: Route
+) -> None:
+    """``promised_value`` is the value of the old day's screenings a set of routes still
+    holds: all of them for the old routes, less for each one lost, none for no routes."""
+    old = [r for r in plan.routes if r.day == busy.day]
+    full = promised_value(problem, old, old)
+    assert full > 0 and promised_value(problem, old, []) == 0.0
+    thinner = [replace(r, stops=r.stops[:-1]) if r is busy else r for r in old]
+    assert 0 < promised_value(problem, old, thinner) < full
+    last = busy.stops[-1]
+    later = replace(
+        last,
+        screenings=tuple(replace(x, start=x.start + timedelta(hours=2)) for x in last.screenings),
+    )
+    moved = [replace(r, stops=(*r.stops[:-1], later)) if r is busy else r for r in old]
+    assert promised_value(problem, old, moved) == promised_value(problem, old, thinner), (
+        "a screening two hours off its announced time is not the one announced"
+    )
 
 
 def test_unreachable_venue_is_not_visited_by_that_truck(

@@ -8,8 +8,9 @@ lost.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -21,7 +22,7 @@ from scheduler.disruptions import Situation
 from scheduler.domain import Plan, Problem
 from scheduler.errors import InvalidProblem
 from scheduler.schemas import dump_json, plan_to_file, scenario_from_problem
-from scheduler.simulate import SimulationReport, simulate
+from scheduler.simulate import SimulationReport, _cut, _Day, _Show, _Visit, simulate
 from scheduler.solver import SolveParams, solve
 from scheduler.travel import OfflineTravelTimes
 
@@ -137,6 +138,73 @@ def test_screenings_dropped_by_a_replan_are_lost(season: tuple[Problem, Plan]) -
     assert dropping.on_time + dropping.late + dropping.early + dropping.lost == dropping.planned
 
 
+@pytest.mark.parametrize("kind", ["unreachable", "shift_cut"])
+def test_the_street_obeys_events_without_a_replan(
+    season: tuple[Problem, Plan], monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A venue a truck cannot reach is skipped, and a cut shift ends the truck's day, on the
+    street itself: without a re-plan they lose screenings (a re-plan is not blamed for
+    losses the street would have had anyway)."""
+    problem, plan = season
+    monkeypatch.setattr("scheduler.simulate.EVENT_KINDS", (kind,))
+    report = simulate(problem, plan, TRAVEL, noise=0.0, events=2, seed=3, runs=4)
+    assert report.events >= 4 and report.lost > 0 and report.audience_lost > 0
+    assert report.on_time + report.late + report.early + report.lost == report.planned
+
+
+def test_a_stop_cut_twice_remembers_every_started_screening(
+    season: tuple[Problem, Plan],
+) -> None:
+    """Regression: a truck at a two-screening stop through two re-plans must not start the
+    first screening again after the second one (``_cut`` kept only the shows of the last
+    replay, so the first film was replayed hours late)."""
+    problem, _ = season
+    day = problem.days[0]
+    venue = problem.venues[0]
+    at = datetime(day.year, day.month, day.day, 16, tzinfo=ZoneInfo(problem.rules.timezone))
+    first = _Show(venue.id, "a", at, at + timedelta(minutes=90))
+    second = _Show(venue.id, "b", at + timedelta(minutes=150), at + timedelta(minutes=240))
+    visit = _Visit(venue.id, at, at, at, at + timedelta(minutes=300), (first, second))
+    facts = _Day(problem, day)
+    after_first = _cut(facts, [visit], at + timedelta(minutes=100), None)
+    assert after_first is not None and after_first.started == {"a"}
+    replayed = replace(visit, shows=(second,))  # the replay after the first cut
+    after_second = _cut(facts, [replayed], at + timedelta(minutes=200), after_first)
+    assert after_second is not None and after_second.started == {"a", "b"}
+    assert after_second.busy_until == second.end
+
+
+def test_delays_never_replay_a_started_screening(
+    season: tuple[Problem, Plan], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several delays at one stop (each re-planning) never start a screening twice: no
+    screening is later than all the delays together, and nothing is counted as added."""
+    problem, plan = season
+    monkeypatch.setattr("scheduler.simulate.EVENT_KINDS", ("delay",))
+    report = simulate(
+        problem, plan, TRAVEL, noise=0.0, events=4, seed=11, runs=6, replan=FakeReplan()
+    )
+    assert report.events >= 12
+    assert report.late_max_min <= 4 * 60
+    assert report.added == 0 and report.audience_added == 0.0
+
+
+def test_screenings_a_replan_adds_count_their_audience(season: tuple[Problem, Plan]) -> None:
+    """A re-plan that adds a screening is credited with its audience: added screenings and
+    ``audience_added`` grow together."""
+    problem, plan = season
+    route = max((r for r in plan.routes if len(r.stops) > 1), key=lambda r: r.depot_return)
+    lean = replace(route, stops=route.stops[:-1])
+    thinner = replace(plan, routes=tuple(lean if r is route else r for r in plan.routes))
+
+    def restore(problem: Problem, current: Plan, situation: Situation) -> Replanned:
+        return Replanned(problem, plan)  # the re-plan brings the full plan back
+
+    report = simulate(problem, thinner, TRAVEL, noise=0.0, events=1, seed=2, runs=5, replan=restore)
+    assert 1 <= report.added <= 5 * len(route.stops[-1].screenings)
+    assert report.audience_added > 0
+
+
 def test_bad_arguments_are_invalid_problems(season: tuple[Problem, Plan]) -> None:
     """Noise outside 0..0.9, runs below 1 and a plan naming an unknown venue are refused
     naming the field."""
@@ -191,6 +259,17 @@ def test_cli_replans_with_the_engine_on_events(files: Path) -> None:
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "2 events" in text and "re-plans" in text and "0 failed" in text
+    assert result.output.strip().splitlines()[-1].startswith("on time: ")
+
+
+def test_cli_no_replan_drives_the_plan_as_it_is(files: Path) -> None:
+    """``--no-replan`` replays the same events without re-planning: no re-plans reported,
+    the on-time line still last."""
+    args = ("simulate", files / "scenario.json", files / "plan.json", "--events", "1")
+    result = invoke(*args, "--seed", "2", "--no-replan")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "2 events, 0 re-plans" in text
     assert result.output.strip().splitlines()[-1].startswith("on time: ")
 
 

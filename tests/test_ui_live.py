@@ -1,11 +1,16 @@
 """The planner's "live day" tab in Chromium: a cancellation and a delay re-planned as a
 what-if (KPIs before/after, the lost screenings with their reasons, the published version
 untouched), applied and published (the published version changes), and the API's 422 shown
-beside the field it names; the layout at 1366x768 and on a 390 px phone."""
+beside the field it names; a delay told as an arrival time at one of the truck's stops; a
+new venue asking for a screening (served or left out with its reason, a latitude of 95
+refused beside its field); the layout at 1366x768 and on a 390 px phone."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +248,186 @@ def test_refused_values_show_beside_their_fields_on_a_phone(
     expect(page.locator(RESULT)).to_be_visible(timeout=60_000)
     expect(page.locator(".live-when .field-error:visible")).to_have_count(0)
     _shot(page, "6-phone-result")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+
+
+def _sent_replan(page: Page, button: str) -> dict[str, Any]:
+    """Click ``button`` and return the body of the re-plan request it sends."""
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/replan")) as sent:
+        page.click(button)
+    body: dict[str, Any] = sent.value.post_data_json
+    return body
+
+
+def _new_venue(page: Page, **fields: str) -> None:
+    """Add a "venue asks for a screening" event at a new venue through the form."""
+    page.select_option("#live-kind", "venue_requested")
+    page.check("#live-mode-new")
+    for name, value in fields.items():
+        page.fill(f"#live-draft-{name}", value)
+    count = page.locator(".live-item").count()
+    page.click("#live-add")
+    expect(page.locator(".live-item")).to_have_count(count + 1)
+
+
+def _nearest_okrug(api: httpx.Client, season_id: int, lat: float, lon: float) -> str:
+    venues = api.get(f"/api/venues?season_id={season_id}&limit=1000").json()
+    scale = math.cos(math.radians(lat))
+    nearest = min(venues, key=lambda v: (v["lat"] - lat) ** 2 + ((v["lon"] - lon) * scale) ** 2)
+    okrug: str = nearest["okrug"]
+    return okrug
+
+
+def test_a_delay_told_as_an_arrival_time_is_sent_as_a_moment_at_a_stop(
+    live_server: LiveServer, open_page: Any, api: httpx.Client
+) -> None:
+    """ "The truck will be at venue X at 19:40": the venue picker offers exactly that truck's
+    stops of the day; the what-if's request carries ``arrival`` with Moscow's offset and the
+    stop as ``venue_id`` (no minutes); the result renders, its situation is the delay, and if
+    the truck still visits the venue it does not arrive before 19:40."""
+    seeded = live_server.seeded
+    route = max(_routes_of(api, seeded.plan_id, DAY), key=lambda r: len(r["stops"]))
+    truck, stop = route["truck_id"], route["stops"][-1]
+    wrapped = _open_live(live_server, open_page, DESKTOP)
+    page = wrapped.page
+    _situation(page, "15:00")
+    page.select_option("#live-kind", "delayed")
+    page.check("#live-mode-arrival")
+    expect(page.locator("#live-draft-minutes")).to_have_count(0)
+    page.select_option("#live-draft-truck_id", truck)
+    offered = page.locator("#live-draft-venue_id option:not([value=''])")
+    expect(offered).to_have_count(len(route["stops"]))
+    page.fill("#live-draft-arrival", "19:40")
+    page.select_option("#live-draft-venue_id", stop["venue_id"])
+    page.click("#live-add")
+    item = page.locator(".live-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("19:40")
+    expect(item).to_contain_text(stop["venue_name"])
+
+    body = _sent_replan(page, "#live-whatif")
+    arrival = "2026-07-01T19:40:00+03:00"
+    assert body["disruptions"] == [
+        {"kind": "delayed", "truck_id": truck, "arrival": arrival, "venue_id": stop["venue_id"]}
+    ]
+    summary = page.locator(RESULT)
+    expect(summary).to_have_attribute("data-published", "false", timeout=60_000)
+    expect(page.locator("#live-situation")).to_contain_text("Машина опаздывает")
+    expect(page.locator("#live-kpis")).to_be_visible()
+    _shot(page, "7-arrival")
+    new_id = int(summary.get_attribute("data-plan-id") or 0)
+    record = api.get(f"/api/plans/{new_id}/replan").json()
+    stored = record["situation"]["disruptions"][0]
+    assert datetime.fromisoformat(stored["arrival"]) == datetime.fromisoformat(arrival)
+    assert stored["minutes"] is None
+    made = api.get(f"/api/plans/{new_id}").json()
+    for later in _routes_of_plan(made, DAY, truck):
+        for visit in later["stops"]:
+            if visit["venue_id"] == stop["venue_id"]:
+                assert datetime.fromisoformat(visit["arrival"]) >= datetime.fromisoformat(arrival)
+    assert _season(api, seeded.season_id)["published_plan_id"] == seeded.plan_id
+
+
+def _routes_of_plan(plan: dict[str, Any], day: str, truck: str) -> list[dict[str, Any]]:
+    return [r for r in plan["routes"] if r["day"] == day and r["truck_id"] == truck]
+
+
+def test_a_new_venue_asking_for_a_screening_is_sent_whole_and_its_fate_shown(
+    live_server: LiveServer, open_page: Any, api: httpx.Client
+) -> None:
+    """A new venue in Moscow (evening hours, 400 people) as a what-if: the request carries
+    the whole venue (a slug id with a random tail, the numbers with a decimal comma read,
+    the okrug of the nearest season venue); the result lists the venue as the API's new
+    version has it: served (a stop) or left out with the reason; nothing is published."""
+    seeded = live_server.seeded
+    wrapped = _open_live(live_server, open_page, DESKTOP)
+    page = wrapped.page
+    _situation(page, "12:00")
+    _new_venue(
+        page,
+        name="Двор на Пятницкой",
+        lat="55,7390",
+        lon="37,6270",
+        hours_start="18:30",
+        hours_end="22:30",
+        audience_seats="400",
+    )
+    okrug = _nearest_okrug(api, seeded.season_id, 55.739, 37.627)
+    expect(page.locator(".live-item")).to_contain_text("Двор на Пятницкой")
+    expect(page.locator(".live-item")).to_contain_text(okrug)
+    _shot(page, "8-new-venue")
+
+    body = _sent_replan(page, "#live-whatif")
+    [asked] = body["disruptions"]
+    venue = asked["venue"]
+    assert asked["kind"] == "venue_requested" and "venue_id" not in asked
+    assert re.fullmatch(r"dvor-na-pyatnitskoy-[a-z0-9]{6}", venue["id"]), venue["id"]
+    assert venue == {
+        "id": venue["id"],
+        "name": "Двор на Пятницкой",
+        "okrug": okrug,
+        "lat": 55.739,
+        "lon": 37.627,
+        "audience_seats": 400,
+        "residential": True,
+        "hours": [{"start": "18:30", "end": "22:30"}],
+    }
+    summary = page.locator(RESULT)
+    expect(summary).to_have_attribute("data-published", "false", timeout=60_000)
+    fate = page.locator(f'#live-requested li[data-venue="{venue["id"]}"]')
+    expect(fate).to_contain_text("Двор на Пятницкой")
+    expect(fate.locator(".live-new")).to_be_visible()
+    _shot(page, "9-new-venue-result")
+
+    made = api.get(f"/api/plans/{summary.get_attribute('data-plan-id')}").json()
+    stops = [s for r in made["routes"] for s in r["stops"] if s["venue_id"] == venue["id"]]
+    left = [u for u in made["unserved"] if u["venue_id"] == venue["id"]]
+    assert len(stops) + len(left) == 1
+    if stops:
+        expect(fate).to_have_attribute("data-outcome", "served")
+        expect(fate).to_contain_text("в плане")
+    else:
+        expect(fate).to_have_attribute("data-outcome", "unserved")
+        expect(fate.locator(".live-reason strong")).to_contain_text("не в плане")
+        expect(fate.locator(".live-reason small")).to_have_text(left[0]["message"])
+    assert _season(api, seeded.season_id)["published_plan_id"] == seeded.plan_id
+
+
+def test_a_new_venue_at_latitude_95_is_refused_beside_the_latitude(
+    live_server: LiveServer, open_page: Any, api: httpx.Client
+) -> None:
+    """A new venue at latitude 95 goes to the API (the browser checks only that it is a
+    number) and comes back as a 422 naming ``disruptions.0.venue.lat``: the event is marked
+    with «Широта», nothing is stored; «Изменить» puts the venue back into the form as typed
+    with the error beside the latitude field, which takes the focus. On a 390 px phone."""
+    seeded = live_server.seeded
+    wrapped = _open_live(live_server, open_page, PHONE)
+    page = wrapped.page
+    _situation(page)
+    _new_venue(page, name="Не туда", lat="95", lon="37,6", audience_seats="300")
+    page.click("#live-whatif")
+    row_error = page.locator(".live-item.invalid .field-error")
+    expect(row_error).to_contain_text("Широта", timeout=30_000)
+    expect(row_error).to_contain_text("90")
+    expect(page.locator("#live-error")).to_be_visible()
+    expect(page.locator(RESULT)).to_have_count(0)
+    expect_refused(wrapped, 422)
+    season = _season(api, seeded.season_id)
+    assert season["latest_plan_id"] == season["published_plan_id"] == seeded.plan_id
+
+    page.get_by_role("button", name="Изменить: Просят показ на площадке: ").click()
+    expect(page.locator(".live-item")).to_have_count(0)
+    lat_error = page.locator('.live-add .field[data-field="lat"] .field-error')
+    expect(lat_error).to_be_visible()
+    expect(lat_error).to_contain_text("90")
+    expect(page.locator("#live-draft-lat")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#live-draft-lat")).to_be_focused()
+    expect(page.locator("#live-draft-lat")).to_have_value("95")
+    expect(page.locator("#live-draft-name")).to_have_value("Не туда")
+    expect(page.locator("#live-draft-lon")).to_have_value("37,6")
+    expect(page.locator('.live-add .field[data-field="lon"] .field-error')).to_be_hidden()
+    _shot(page, "10-new-venue-422")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
 

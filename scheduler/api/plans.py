@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.api.catalogue import NO_NUL
@@ -52,6 +53,7 @@ from scheduler.db.plans import (
     author_name,
     get_plan_row,
     load_plan,
+    lock_season,
     plan_versions,
     publish_plan,
     set_lock,
@@ -350,6 +352,11 @@ def publish(
 ) -> PlanSummary:
     """Make this version the one drivers and the public see. A draft, or a plan that breaks
     a rule, is refused (409, saying why)."""
+    # the season first, then the plan row: the order every publisher takes (no deadlock
+    # with an automatic re-plan, which holds the season while it re-plans)
+    season_id = session.scalar(select(PlanRow.season_id).where(PlanRow.id == plan_id))
+    if season_id is not None:
+        lock_season(session, season_id)
     row = get_plan_row(session, plan_id, for_update=True)
     check_version(if_match, row.version)
     publish_plan(session, row=row, user=user)

@@ -9,6 +9,12 @@ scenario is the season with the disruptions applied (a requested venue and a can
 are part of it), with the base's locks kept (the engine keeps them as pins). Its record
 (``ReplanResult`` without ``plan``) is stored with it: the situation, both versions' KPIs,
 the stops that changed, every screening dropped with its reason.
+
+A re-plan that publishes replaces the season's published version, so it must start from
+it: its transaction locks the season (``db.plans.lock_season``: the row on PostgreSQL, the
+write lock on SQLite) and re-reads the published version before it writes. A planner's
+re-plan of a version that is no longer published is refused (409) rather than undoing the
+newer one; the automatic re-plan starts from whatever is published once it holds the lock.
 """
 
 from __future__ import annotations
@@ -54,7 +60,13 @@ from scheduler.config import Settings
 from scheduler.db.audit import record
 from scheduler.db.catalogue import get_season
 from scheduler.db.engine import Database
-from scheduler.db.plans import publish_plan, replan_record, write_plan
+from scheduler.db.plans import (
+    StoredPlan,
+    lock_season,
+    publish_plan,
+    replan_record,
+    write_plan,
+)
 from scheduler.db.tables import PlanRow, User
 from scheduler.errors import Conflict, InvalidProblem
 from scheduler.jobs.worker import locks_of
@@ -396,6 +408,20 @@ def _replan_record(
     )
 
 
+def _check_still_published(session: Session, stored: StoredPlan, *, lock: bool) -> None:
+    """Conflict unless ``stored`` is its season's published version (or none is): a
+    re-plan of an older version, published, would undo the newer one. With ``lock`` the
+    season is locked and re-read (``lock_season``), so the answer holds until the commit."""
+    season_id = stored.season_id
+    season = lock_season(session, season_id) if lock else get_season(session, season_id)
+    current = season.published_plan_id
+    if current is None or current == stored.id:
+        return
+    newer = session.get(PlanRow, current)
+    number = newer.number if newer is not None else current
+    raise Conflict(f"version {stored.number} is no longer published; re-plan version {number}")
+
+
 def replan_version(
     session: Session,
     *,
@@ -410,8 +436,12 @@ def replan_version(
     """Re-plan ``base`` and add the new version with its record and audit entry to the
     session (published if asked); the caller commits. ``InvalidProblem`` (as a 422 naming
     the request's fields) for unknown ids or a day outside the season; ``Conflict`` when
-    the base's locks no longer fit or a version with violations is to be published."""
+    the base's locks no longer fit, a version with violations is to be published, or the
+    base is to be published over but is no longer the published version (checked before
+    the engine runs and again, with the season locked, before anything is written)."""
     stored = base.stored
+    if publish:
+        _check_still_published(session, stored, lock=False)
     locks = locks_of(stored)
     try:
         outcome = replan_plan(
@@ -425,6 +455,8 @@ def replan_version(
     except InvalidProblem as error:
         raise _request_error(error, stored.number) from None
     result = outcome.replan
+    if publish:
+        _check_still_published(session, stored, lock=True)
     entry = _replan_record(base, situation, result, publish, travel)
     row = write_plan(
         session,
@@ -486,7 +518,8 @@ def replan_day(
     is planned again, later days only where the season rules require it. The result is a new
     version (kind ``replan``, parent: this version, its locks kept) with both versions' KPIs,
     the stops that changed and every screening dropped with its reason; ``publish: true``
-    publishes it at once (409 if it breaks a rule). Unknown ids or a day outside the season
+    publishes it at once (409 if it breaks a rule, or if this version is no longer the
+    published one: re-plan that one instead). Unknown ids or a day outside the season
     are 422 naming the field (``["body", "disruptions", 1, "truck_id"]``); a stale
     ``If-Match`` is 409."""
     base = load_version(session, plan_id)
@@ -531,8 +564,9 @@ def read_replan(plan_id: DbId, user: Planner, session: SessionDep) -> ReplanResu
 # --- driver events -----------------------------------------------------------------------
 
 _auto_lock = threading.Lock()
-"""One automatic re-plan at a time in this process: each starts from the version the
-previous one published."""
+"""One automatic re-plan at a time in this process (the season lock, ``lock_season``, is
+what orders them across processes): each starts from the version the previous one
+published."""
 
 
 def replan_after_event(
@@ -543,13 +577,15 @@ def replan_after_event(
     note: str,
 ) -> None:
     """Re-plan the season's published version around a driver's event and publish the
-    result (a background task: ``state`` is the application's ``app.state``). A re-plan that
-    fails is logged and leaves the published version as it is."""
+    result (a background task: ``state`` is the application's ``app.state``). The season is
+    locked before the published version is read, so concurrent re-plans (other threads,
+    other processes) each start from the one before them. A re-plan that fails is logged
+    and leaves the published version as it is."""
     database: Database = state.db
     settings: Settings = state.settings
     try:
         with _auto_lock, database.session() as session:
-            published = get_season(session, season_id).published_plan_id
+            published = lock_season(session, season_id).published_plan_id
             if published is None:
                 return
             _, result = replan_version(

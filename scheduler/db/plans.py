@@ -3,6 +3,10 @@
 Every solve, hand edit, re-plan and roll-back adds a version (``PlanRow``) with its parent.
 A version keeps the scenario it was planned from, its validator verdict and its locks
 (whole truck-days, single stops), which the next solve of the season keeps exactly.
+
+Publishing changes the season's row; ``lock_season`` holds that row until the transaction
+ends, so a re-plan that reads the published version and publishes its successor is never
+interleaved with another (``publish_plan`` takes it too).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -31,6 +35,7 @@ __all__ = [
     "get_plan_row",
     "load_plan",
     "local_route",
+    "lock_season",
     "plan_version",
     "plan_versions",
     "publish_plan",
@@ -348,18 +353,36 @@ def set_lock(
     return before
 
 
+def lock_season(session: Session, season_id: int) -> Season:
+    """The season as committed now, held against other publishers until the transaction
+    ends: its row lock on PostgreSQL (``SELECT ... FOR UPDATE``, waiting for a holder to
+    commit), the database write lock on SQLite (an ``UPDATE`` that matches nothing takes it;
+    reads after it see every commit). NotFound for an unknown id."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Season).where(false()).values(name=Season.name))
+    query = (
+        select(Season)
+        .where(Season.id == season_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    season = session.scalar(query)
+    if season is None:
+        raise NotFound(f"season {season_id} does not exist")
+    return season
+
+
 def publish_plan(session: Session, *, row: PlanRow, user: User | None) -> int | None:
     """Make ``row`` the version drivers and the public see, with its audit entry (``user``
-    None: the system); Conflict for a draft or a plan with violations. Returns the
-    previously published version's id."""
+    None: the system), the season locked until the transaction ends (``lock_season``);
+    Conflict for a draft or a plan with violations. Returns the previously published
+    version's id."""
     if row.draft:
         raise Conflict(f"plan {row.id} is a draft: save a valid version before publishing")
     if row.violations:
         rules = ", ".join(sorted({str(v.get("rule")) for v in row.violations}))
         raise Conflict(f"plan {row.id} breaks {len(row.violations)} rules ({rules}): fix first")
-    season = session.get(Season, row.season_id)
-    if season is None:
-        raise NotFound(f"season {row.season_id} does not exist")
+    season = lock_season(session, row.season_id)
     before = season.published_plan_id
     if before is not None and before != row.id and (old := session.get(PlanRow, before)):
         old.published_at = None  # published_at is set on the season's published version only

@@ -5,7 +5,8 @@ The other days' visits become the sub-problem's rules: a venue at its visit limi
 or within its gap of another visit, is not allowed that day; films it showed on another day
 are excluded there; film caps shrink by the screenings elsewhere; a venue's priority is
 scaled so that a visit is worth what it adds to the season (a repeat visit is worth less),
-and raised for the venues the old plan visits that day (``PROMISED_BONUS``).
+and raised for the venues the old plan visits that day or a request asks for
+(``PROMISED_BONUS``).
 Venues not visited by a fixed stop open no earlier than ``now`` plus a setup, a truck without
 fixed stops starts its shift no earlier than its continuation time, and a film withdrawn
 that day is not licensed in the sub-problem. The fixed stops (and the planner's pins of the
@@ -68,8 +69,8 @@ def day_problem(
     promised: Collection[str] = (),
 ) -> Problem:
     """The sub-problem of the rest of ``day`` (see the module docstring); ``promised`` are
-    the venues the old plan visits that day (their priority is raised by
-    ``PROMISED_BONUS``)."""
+    the venues the old plan visits that day and the venues requested for it (their priority
+    is raised by ``PROMISED_BONUS``)."""
     visits: dict[str, list[date]] = defaultdict(list)
     shown: dict[str, set[str]] = defaultdict(set)
     uses: Counter[str] = Counter()

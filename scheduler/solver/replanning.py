@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from scheduler import solver as engine
 from scheduler.checks import Violation, verify
@@ -40,10 +40,11 @@ from scheduler.domain import (
     Plan,
     Problem,
     Route,
+    Screening,
     Stop,
 )
 from scheduler.errors import InvalidProblem, SchedulerError
-from scheduler.scoring import plan_stats
+from scheduler.scoring import plan_stats, visit_value
 from scheduler.solver.disrupt import (
     apply_disruptions,
 )
@@ -75,6 +76,13 @@ log = logging.getLogger(__name__)
 FILL_SHARE = 0.5
 """Share of the time limit for the solve that keeps the old plan's remainder and only fills
 its gaps; the free solve of the day has the rest."""
+
+PROMISE_WEIGHT = 1.0
+"""Weight, on top of its value, of each screening of the old plan a candidate keeps: an
+announced screening lost costs twice what a new one of the same value earns."""
+
+PROMISE_SLACK_MIN = 30
+"""An announced screening moved by more than this is no longer the one announced."""
 
 REPAIR_ROUNDS = 30
 """Rounds of dropping rule-breaking new stops before the day falls back to its fixed part."""
@@ -198,9 +206,36 @@ def _replanned(day: _Day, params: engine.SolveParams, day_pins: Pins) -> tuple[l
         candidates,
         key=lambda routes: (
             plan_stats(season, Plan((*day.others, *routes), (), 0.0), day.travel).value
+            + PROMISE_WEIGHT * promised_value(season, day.old_day, routes)
         ),
     )
     return sorted([*day.others, *best], key=lambda r: (r.day, r.truck_id)), solved
+
+
+def promised_value(problem: Problem, old_day: Sequence[Route], routes: Sequence[Route]) -> float:
+    """The value of the old plan's screenings of the day that ``routes`` still hold (same
+    venue, same film, starting within ``PROMISE_SLACK_MIN`` of the announced time), each
+    stop valued as a first visit with the screenings kept."""
+    venues = {venue.id: venue for venue in problem.venues}
+    starts = {
+        (stop.venue_id, show.film_id): show.start
+        for route in routes
+        for stop in route.stops
+        for show in stop.screenings
+    }
+    slack = timedelta(minutes=PROMISE_SLACK_MIN)
+
+    def held(venue_id: str, show: Screening) -> bool:
+        start = starts.get((venue_id, show.film_id))
+        return start is not None and abs(start - show.start) <= slack
+
+    total = 0.0
+    for route in old_day:
+        for stop in route.stops:
+            kept = sum(held(stop.venue_id, show) for show in stop.screenings)
+            if kept and stop.venue_id in venues:
+                total += visit_value(venues[stop.venue_id], 0, kept, problem.rules)
+    return total
 
 
 def _solved(
@@ -212,6 +247,7 @@ def _solved(
     date_, withdrawn = situation.day, withdrawn_films(situation.disruptions)
     visited = [*day.others, *done_before(day.starts, date_)]
     promised = {stop.venue_id for route in day.old_day for stop in route.stops}
+    promised |= {d.requested_id for d in situation.disruptions if isinstance(d, VenueRequested)}
     sub = day_problem(
         season, date_, situation.now, visited, day.starts, pins.stops, withdrawn, promised
     )

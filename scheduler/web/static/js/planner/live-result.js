@@ -1,11 +1,13 @@
 // The result of a re-plan (POST /api/plans/{id}/replan): the new version with buttons to
 // open it, both versions' KPIs side by side with the change, the stop changes, and the
-// screenings lost with their reasons (the English message as detail).
+// screenings lost with their reasons (the English message as detail), and what became of the
+// venues that asked for a screening (served at a time, or left out with the reason).
 import { t, fmtDay, fmtTime } from "/static/js/i18n.js";
 import { h, fill, busy, fmtNum } from "./dom.js";
 import { badges } from "./planbar.js";
 import { notifyError } from "./notify.js";
 import { dropLabel } from "./live-strings.js";
+import { reasonLabel } from "./views-strings.js";
 
 /** KPI rows: key, label key, how to read the number from {plan, kpis}, digits, which way is better. */
 const METRICS = [
@@ -94,6 +96,49 @@ function droppedTable(result, truckName, day) {
       h("tbody", {}, rows))));
 }
 
+/**
+ * Where a requested venue is in the new version: its stop (that day first), or why it is
+ * left out ("unknown" without the version's plan).
+ * @param {string} id the venue's id
+ * @param {string} day the re-planned day
+ * @param {Object|null} outcome the new version (PlanRead)
+ * @returns {{outcome: string, name?: string, route?: Object, stop?: Object, unserved?: Object}}
+ */
+export function venueFate(id, day, outcome) {
+  if (!outcome) return { outcome: "unknown" };
+  const routes = [...outcome.routes].sort((a, b) => (b.day === day) - (a.day === day));
+  for (const route of routes) {
+    const stop = route.stops.find((s) => s.venue_id === id);
+    if (stop) return { outcome: "served", name: stop.venue_name, route, stop };
+  }
+  const unserved = outcome.unserved.find((u) => u.venue_id === id);
+  return unserved ? { outcome: "unserved", name: unserved.name, unserved } : { outcome: "absent" };
+}
+
+function requestedItem(asked, result, outcome, truckName) {
+  const id = asked.venue?.id ?? asked.venue_id;
+  const day = result.situation.day;
+  const fate = venueFate(id, day, outcome);
+  const head = [h("strong", {}, asked.venue?.name ?? fate.name ?? id), asked.venue ? h("span", { class: "live-new" }, t("live.requested_new")) : null];
+  let detail;
+  if (fate.outcome === "served") {
+    detail = h("span", { class: "live-fate" }, t("live.requested_served",
+      { truck: truckName(fate.route.truck_id), time: fmtTime(fate.stop.arrival) }), fate.route.day === day ? "" : ` · ${fmtDay(fate.route.day)}`);
+  } else if (fate.outcome === "unserved") {
+    detail = h("span", { class: "live-fate live-reason" }, h("strong", {}, t("live.requested_left", { reason: reasonLabel(fate.unserved.reason) })),
+      h("small", { lang: "en" }, fate.unserved.message));
+  } else detail = h("span", { class: "live-fate" }, t(`live.requested_${fate.outcome}`));
+  return h("li", { dataset: { venue: id, outcome: fate.outcome } }, h("span", { class: "live-requested-name" }, head), detail);
+}
+
+function requestedList(result, outcome, truckName) {
+  const asked = (result.situation?.disruptions ?? []).filter((item) => item.kind === "venue_requested");
+  if (!asked.length) return null;
+  return h("div", { class: "live-requested" },
+    h("h4", { class: "live-subtitle", id: "live-requested-title" }, t("live.requested_title", { count: asked.length })),
+    h("ul", { id: "live-requested", "aria-labelledby": "live-requested-title" }, asked.map((item) => requestedItem(item, result, outcome, truckName))));
+}
+
 function situationLine(situation) {
   if (!situation) return null;
   const events = situation.disruptions.map((item) => t(`live.kind.${item.kind}`));
@@ -107,9 +152,10 @@ function situationLine(situation) {
  * Fill `el` with a re-plan's result (or nothing when there is none yet).
  * @param {HTMLElement} el
  * @param {Object|null} result the ReplanResult of the API
- * @param {{trucks: {id: string, name: string}[], day: string, open: (tab: string) => Promise<void>}} ctx
+ * @param {{trucks: {id: string, name: string}[], day: string, outcome: Object|null,
+ *   open: (tab: string) => Promise<void>}} ctx outcome: the new version's plan (PlanRead) when venues were asked for
  */
-export function renderResult(el, result, { trucks, day, open }) {
+export function renderResult(el, result, { trucks, day, outcome, open }) {
   if (!result) return fill(el, h("div", { class: "live-placeholder" }, h("p", {}, t("live.placeholder"))));
   const names = new Map(trucks.map((x) => [x.id, x.name]));
   const truckName = (id) => names.get(id) ?? id;
@@ -129,6 +175,7 @@ export function renderResult(el, result, { trucks, day, open }) {
       h("p", { class: "live-meta", id: "live-situation" }, situationLine(result.situation)),
       h("p", { class: "live-meta", id: "live-meta", dataset: { seconds: result.seconds } }, meta),
       h("div", { class: "live-open" }, button("plan", "live.open", "live-open-plan"), button("versions", "live.in_versions", "live-open-versions"))),
+    requestedList(result, outcome, truckName),
     kpiTable(result),
     droppedTable(result, truckName, day),
     changeLists(result, truckName, day));

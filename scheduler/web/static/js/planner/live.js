@@ -1,7 +1,8 @@
 // The "live day" tab: a day of the shown plan version, the moment "now" and the disruptions
 // known by then. "What if" re-plans the rest of the day into a new, unpublished version;
 // "Apply and publish" publishes it at once (POST /api/plans/{id}/replan). The events are
-// edited by live-events.js, the result drawn by live-result.js; the API's field errors (422)
+// edited by live-events.js, the result drawn by live-result.js (with, when venues were asked
+// for, the new version's plan to tell whether they are served); the API's field errors (422)
 // show beside the field or the event they name.
 import "./live-strings.js";
 import { t, fmtDay, moscowToday } from "/static/js/i18n.js";
@@ -39,8 +40,19 @@ export function zonedIso(day, clock) {
 }
 
 /**
- * Where a 422 field path ("disruptions.1.truck_id", "disruptions.0.delayed.minutes", "now")
- * belongs: an event of the list and its field, or a field of the situation.
+ * The form field of a new venue's error path ("lat", "hours.0.end", "id").
+ * @param {string[]} parts the path after "venue"
+ * @returns {string}
+ */
+function venueField(parts) {
+  if (parts[0] === "hours") return parts[2] === "start" ? "hours_start" : "hours_end";
+  return parts[0] === "id" ? "name" : parts[0];
+}
+
+/**
+ * Where a 422 field path ("disruptions.1.truck_id", "disruptions.0.delayed.minutes",
+ * "disruptions.0.venue.lat", "now") belongs: an event of the list and its field (a new
+ * venue's fields by their names in the form), or a field of the situation.
  * @param {string} path
  * @returns {{index?: number, field: string|null}}
  */
@@ -48,7 +60,8 @@ export function errorPlace(path) {
   const parts = path.split(".");
   if (parts[0] === "disruptions" && /^\d+$/.test(parts[1] ?? "")) {
     const rest = parts.slice(2).filter((part) => !(part in KINDS));
-    return { index: Number(parts[1]), field: rest.at(-1) ?? null };
+    const field = rest[0] === "venue" && rest.length > 1 ? venueField(rest.slice(1)) : rest.at(-1);
+    return { index: Number(parts[1]), field: field ?? null };
   }
   return { field: parts[0] || null };
 }
@@ -63,10 +76,10 @@ export function liveView(el, app) {
   const state = {
     seasonId: null, trucks: [], venues: [], films: [], loadError: null,
     day: null, now: clockNow(), limit: "1", kind: "delayed", draft: {}, draftErrors: {},
-    items: [], itemErrors: {}, fieldErrors: {}, top: "", result: null,
+    items: [], itemErrors: {}, fieldErrors: {}, top: "", result: null, outcome: null,
   };
   const parts = {};
-  const events = eventsEditor(state, { trucks, plannedVenueIds });
+  const events = eventsEditor(state, { trucks, plannedVenueIds, truckStops });
 
   async function load() {
     state.loadError = null;
@@ -92,6 +105,13 @@ export function liveView(el, app) {
     const plan = app.plan;
     if (plan?.kind !== "replan" || state.result?.plan.id === plan.id) return;
     state.result = await app.api.get(`/api/plans/${plan.id}/replan`);
+    state.outcome = await loadOutcome(state.result);
+  }
+
+  /** The new version's plan when the re-plan asked for venues (are they served?), else null. */
+  async function loadOutcome(result) {
+    const asked = result.situation?.disruptions.some((item) => item.kind === "venue_requested");
+    return asked ? app.api.get(`/api/plans/${result.plan.id}`) : null;
   }
 
   // --- what the pickers offer ------------------------------------------------------------
@@ -108,6 +128,11 @@ export function liveView(el, app) {
 
   function trucks() {
     return state.trucks.length ? state.trucks : app.plan ? planTrucks(app.plan) : [];
+  }
+
+  /** A truck's stops on the chosen day of the shown version. */
+  function truckStops(truckId) {
+    return app.plan?.routes.find((route) => route.truck_id === truckId && route.day === state.day)?.stops ?? [];
   }
 
   function plannedVenueIds() {
@@ -139,6 +164,7 @@ export function liveView(el, app) {
   // --- re-planning -------------------------------------------------------------------------
 
   function wire(item) {
+    if (item.mode === "new") return { kind: item.kind, venue: events.newVenue(item.values) };
     const body = { kind: item.kind };
     for (const [name, value] of Object.entries(item.values)) body[name] = CLOCK_FIELDS.has(name) ? zonedIso(state.day, value) : value;
     return body;
@@ -205,6 +231,7 @@ export function liveView(el, app) {
       state.top = error.status === 409 ? t("live.stale") : describe(error);
       return render();
     }
+    state.outcome = await loadOutcome(state.result).catch(() => null);
     await finished(publish);
   }
 
@@ -269,7 +296,7 @@ export function liveView(el, app) {
     if (!app.plan) return fill(el, head(), h("p", { class: "empty" }, t("live.no_plan")));
     state.day = defaultDay();
     parts.result = h("section", { class: "live-result", id: "live-result", tabindex: "-1", "aria-label": t("live.result_title") });
-    renderResult(parts.result, state.result, { trucks: trucks(), day: state.day, open });
+    renderResult(parts.result, state.result, { trucks: trucks(), day: state.day, outcome: state.outcome, open });
     fill(el, head(), h("p", { class: "intro" }, t("live.intro")), h("div", { class: "live-grid" }, setupCard(), parts.result));
   }
 
