@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -21,7 +22,7 @@ from scheduler.api import replan as replan_api
 from scheduler.config import Settings
 from scheduler.db.catalogue import get_season
 from scheduler.db.engine import Database
-from scheduler.db.plans import get_plan_row, plan_versions, publish_plan
+from scheduler.db.plans import get_plan_row, lock_season, plan_versions, publish_plan
 from scheduler.db.tables import PlanRow
 
 from conftest import Seeded
@@ -160,3 +161,36 @@ def test_two_automatic_replans_at_once_make_a_linear_chain(
     with database.session() as session:
         assert get_season(session, seeded.season_id).published_plan_id == second.id
     assert {first.note, second.note} == {"venue_cancelled", "delayed"}
+
+
+def test_publishing_while_a_replan_holds_the_season_does_not_deadlock(
+    client: TestClient, seeded: Seeded, planner: Headers, database: Database
+) -> None:
+    """A planner publishes the published version again while an automatic re-plan holds
+    the season and is about to publish its own version (which un-marks the old one): both
+    finish, one after the other. Every publisher takes the season before the plan row; the
+    other order deadlocked on PostgreSQL (one side aborted, a 500)."""
+    status, what_if = replan(client, planner, seeded.plan_id, **cancel_target(seeded))
+    assert status == 201, what_if
+    held, answers, failures = threading.Event(), [], []
+
+    def replanner() -> None:
+        try:
+            with database.session() as session:
+                lock_season(session, seeded.season_id)
+                held.set()
+                time.sleep(0.8)  # the planner's publish is waiting by now
+                row = get_plan_row(session, what_if["plan"]["id"])
+                publish_plan(session, row=row, user=None)
+                session.commit()
+        except Exception as error:  # the test reports any failure
+            failures.append(error)
+
+    def publisher() -> None:
+        held.wait(timeout=30)
+        answers.append(client.post(f"/api/plans/{seeded.plan_id}/publish", headers=planner))
+
+    run_together([replanner, publisher])
+    assert failures == []
+    assert [answer.status_code for answer in answers] == [200], answers[0].text
+    assert published_id(client, planner, seeded.season_id) == seeded.plan_id
