@@ -132,6 +132,8 @@ def test_delay_shifts_the_stop_the_truck_is_driving_to(
     target = busy.stops[1]
     kept = [stop for truck, stop in result.kept if truck == busy.truck_id]
     assert busy.stops[0] in kept
+    (route,) = [r for r in result.plan.routes if (r.truck_id, r.day) == (busy.truck_id, busy.day)]
+    assert route.depot_departure == busy.depot_departure, "the truck left when it left"
     moved = [stop for stop in kept if stop.venue_id == target.venue_id]
     if moved:
         assert moved[0].arrival == target.arrival + timedelta(minutes=40)

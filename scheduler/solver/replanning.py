@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from scheduler import solver as engine
-from scheduler.checks import Violation, verify
+from scheduler.checks import DAY_RULES, Violation, verify
 from scheduler.disruptions import (
     Situation,
     VenueRequested,
@@ -209,7 +209,23 @@ def _replanned(day: _Day, params: engine.SolveParams, day_pins: Pins) -> tuple[l
             + PROMISE_WEIGHT * promised_value(season, day.old_day, routes)
         ),
     )
+    best = [_left_as_it_did(season, day.travel, route, day.starts) for route in best]
     return sorted([*day.others, *best], key=lambda r: (r.day, r.truck_id)), solved
+
+
+def _left_as_it_did(
+    problem: Problem, travel: TravelTimes, route: Route, starts: Mapping[str, TruckStart]
+) -> Route:
+    """The route with the depot departure the truck really had, when it has left and the
+    re-timing moved it (the past stays as it was), if the truck-day still keeps its rules
+    (a longer day may break its shift length: then the re-timed departure stays)."""
+    start = starts.get(route.truck_id)
+    left = start.left_depot if start is not None else None
+    if left is None or not route.stops or route.depot_departure == left:
+        return route
+    real = replace(route, depot_departure=left)
+    broken = verify(problem, Plan((real,), (), 0.0), travel)
+    return route if any(v.rule in DAY_RULES for v in broken) else real
 
 
 def promised_value(problem: Problem, old_day: Sequence[Route], routes: Sequence[Route]) -> float:
