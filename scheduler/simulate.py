@@ -456,7 +456,7 @@ class _Tally:
         """Add one day: ``planned`` (venue, film) -> (start, audience), ``shows`` as they
         happened, ``audience(venue, k)`` of a venue's k-th (0-based) show of the day."""
         started = {(s.venue_id, s.film_id): s.start for s in shows}
-        added = sorted(set(started) - set(planned), key=lambda key: started[key])
+        added = set(started) - set(planned)
         self.added += len(added)
         for venue_id, _ in added:
             before = sum(1 for v, f in started if v == venue_id and (v, f) not in added)
@@ -514,10 +514,9 @@ def _audience(problem: Problem) -> Callable[[str, int], float]:
 
 
 def _planned(
-    problem: Problem, routes: Sequence[Route]
+    routes: Sequence[Route], audience: Callable[[str, int], float]
 ) -> dict[tuple[str, str], tuple[datetime, float]]:
     """(venue, film) -> (planned start, audience) of a day's screenings."""
-    audience = _audience(problem)
     found = {}
     for route in routes:
         for stop in route.stops:
@@ -546,10 +545,10 @@ class _Run:
         self.street, self.events, self.replan, self.tally = street, events, replan, tally
 
     def play(self) -> None:
-        original = self.problem, self.plan
-        for day in sorted({route.day for route in original[1].routes}):
-            planned = _planned(original[0], [r for r in original[1].routes if r.day == day])
-            self.tally.count(planned, self._day(day), _audience(original[0]))
+        plan, audience = self.plan, _audience(self.problem)  # as given: re-plans replace them
+        for day in sorted({route.day for route in plan.routes}):
+            planned = _planned([r for r in plan.routes if r.day == day], audience)
+            self.tally.count(planned, self._day(day), audience)
 
     def _routes(self, day: date, before: dict[str, Route] | None = None) -> dict[str, Route]:
         """The day's routes of the current plan; a truck that had one keeps an empty one."""

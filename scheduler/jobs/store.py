@@ -12,11 +12,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import false, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from scheduler.db.audit import record
-from scheduler.db.tables import Job, Season, User
+from scheduler.db.plans import lock_season
+from scheduler.db.tables import Job, User
 from scheduler.db.types import utcnow
 from scheduler.errors import Conflict, NotFound
 
@@ -58,16 +59,6 @@ def list_jobs(
     return list(session.scalars(query))
 
 
-def _lock_season(session: Session, season_id: int) -> None:
-    """Hold the season against concurrent job starts until the transaction ends: the row
-    lock on PostgreSQL, the database write lock on SQLite (an ``UPDATE`` that matches
-    nothing still takes it, and later reads in the transaction see every commit)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(Job).where(false()).values(state=Job.state))
-    else:
-        session.scalar(select(Season.id).where(Season.id == season_id).with_for_update())
-
-
 def start_job(
     session: Session,
     *,
@@ -80,7 +71,7 @@ def start_job(
 ) -> Job:
     """Add a queued job and its audit entry; Conflict when the season already has a queued
     or running job (the season is locked first, so two starts cannot both pass the check)."""
-    _lock_season(session, season_id)
+    lock_season(session, season_id)
     active = session.scalar(
         select(Job.id).where(Job.season_id == season_id, Job.state.in_(ACTIVE)).limit(1)
     )
