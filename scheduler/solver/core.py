@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
@@ -197,8 +197,9 @@ def portfolio(problem: CoreProblem) -> tuple[Attempt, ...]:
     windows per visit, visits restricted to a truck class), in this process. Otherwise two
     runs side by side: with alternatives (a venue's options on several days) PyVRP and
     OR-Tools, whose empty start plans such windows well; without them, PyVRP with two seeds,
-    as PyVRP's answer won all 56 Solomon instances against OR-Tools at 10 s (issue 3) and two
-    independent searches beat one on the second core.
+    as PyVRP's answer won all 56 Solomon instances against OR-Tools at 10 s (issue 3). The
+    two seeds cooperate: they swap best solutions at ``pyvrp_engine.EXCHANGE_AT``, and the
+    one behind carries on from the other's (``_peer_ends``).
     """
     if not pyvrp_can_solve(problem):
         return (Attempt("ortools"),)
@@ -248,15 +249,19 @@ def solve_core(problem: CoreProblem, time_limit_s: float, engine: str = "auto") 
     return _best(problem, candidates)
 
 
-def run_attempt(problem: CoreProblem, attempt: Attempt, deadline: float) -> CoreSolution:
-    """Run one engine until ``deadline`` (``time.monotonic()`` seconds)."""
+def run_attempt(
+    problem: CoreProblem, attempt: Attempt, deadline: float, peer: Connection | None = None
+) -> CoreSolution:
+    """Run one engine until ``deadline`` (``time.monotonic()`` seconds); a PyVRP run with a
+    ``peer`` connection swaps best solutions with the PyVRP run at its other end."""
     limit = max(deadline - time.monotonic(), 0.01)
     if attempt.engine == "pyvrp":
         if not pyvrp_can_solve(problem):
             raise ValueError("PyVRP cannot express several windows or vehicle restrictions")
         from scheduler.solver import pyvrp_engine
 
-        return pyvrp_engine.solve(problem, limit, seed=attempt.seed)
+        exchange = pyvrp_engine.swap_over(peer) if peer is not None else None
+        return pyvrp_engine.solve(problem, limit, seed=attempt.seed, exchange=exchange)
     from scheduler.solver import ortools_engine
 
     return ortools_engine.solve(problem, limit)
@@ -314,10 +319,16 @@ def _can_fork() -> bool:
     )
 
 
-def _child(sender: Connection, problem: CoreProblem, attempt: Attempt, deadline: float) -> None:
+def _child(
+    sender: Connection,
+    problem: CoreProblem,
+    attempt: Attempt,
+    deadline: float,
+    peer: Connection | None = None,
+) -> None:
     """A forked run: send back ``("ok", solution)`` or ``("error", message)``."""
     try:
-        sender.send(("ok", run_attempt(problem, attempt, deadline)))
+        sender.send(("ok", run_attempt(problem, attempt, deadline, peer)))
     except BaseException as error:  # report everything: the parent decides
         sender.send(("error", _describe(attempt, error)))
     finally:
@@ -338,11 +349,13 @@ def _race(
     budget = deadline - time.monotonic()
     forked = False
 
-    def start(attempt: Attempt) -> None:
+    def start(attempt: Attempt, peer: Connection | None = None) -> None:
         nonlocal forked
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(
-            target=_child, args=(sender, problem, attempt, deadline - HANDBACK_S), daemon=True
+            target=_child,
+            args=(sender, problem, attempt, deadline - HANDBACK_S, peer),
+            daemon=True,
         )
         try:
             process.start()
@@ -355,8 +368,12 @@ def _race(
         forked = True
         running[receiver] = (attempt, process)
 
-    for attempt in attempts:
-        start(attempt)
+    peers = _peer_ends(context, attempts)
+    for attempt, peer in zip(attempts, peers, strict=True):
+        start(attempt, peer)
+    for peer in peers:
+        if peer is not None:
+            peer.close()  # the children hold their ends
     while running:
         cutoff = deadline + GRACE_S + 0.2 * budget - time.monotonic()
         ready = wait(list(running), timeout=max(cutoff, 0.0))
@@ -378,6 +395,15 @@ def _race(
             if spare and deadline - time.monotonic() > 0.1 * budget:
                 start(spare.pop())
     return candidates, failures, forked
+
+
+def _peer_ends(context: Any, attempts: tuple[Attempt, ...]) -> list[Connection | None]:
+    """The two ends of a duplex pipe for a pair of PyVRP runs, which then cooperate
+    (``pyvrp_engine.swap_over``); no connection for any other portfolio."""
+    if len(attempts) == 2 and all(a.engine == "pyvrp" for a in attempts):
+        one, other = context.Pipe(duplex=True)
+        return [one, other]
+    return [None for _ in attempts]
 
 
 def _receive(receiver: Connection, process: BaseProcess, attempt: Attempt) -> CoreSolution | str:
