@@ -244,6 +244,11 @@ def _okrug_bonus(problem: Problem, state: SeasonState) -> dict[str, float]:
     }
 
 
+SHORT_SLOT_FACTOR = 0.9
+"""Value factor of an option with short slots (``windows.slot_lengths``): it fits tight
+windows and short films, and yields to the main slot's option where both fit."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Fleet:
     """What every venue's options share in one window, computed once."""
@@ -268,7 +273,7 @@ class _Fleet:
         most = problem.rules.max_screenings_per_stop
         variants = [(k, main, 1.0) for k in range(1, most + 1)]
         if short < main:
-            variants.append((1, short, 0.9))
+            variants += [(k, short, SHORT_SLOT_FACTOR) for k in range(1, most + 1)]
         late_shift = max(0, max(w.end_min for t in problem.trucks for w in t.shifts) - 1440)
         early_shift = min(w.start_min for t in problem.trucks for w in t.shifts)
         return _Fleet(
