@@ -40,10 +40,14 @@ FILMS = (
     Film("comedy", "Comedy", 100, 12, certificate="c3"),
     Film("drama", "Drama", 110, 12, certificate="c4"),
 )
-SERVED_SHARE = 0.7
-"""Venues and okrugs served with screenings as work, at least this share of the plan with
-screenings as rest (measured at 10 s: 76-88 % of venues, 91-100 % of okrugs; before the
-fix 53-65 % of venues and 55-64 % of okrugs)."""
+SERVED_OKRUGS = 0.75
+"""Okrugs served with screenings as work, at least this share of the plan with screenings
+as rest: 82-100 % measured, 55-64 % before the fix (the fleet kept to the okrugs nearest
+its depot)."""
+SERVED_VENUES = 0.65
+"""Venues served likewise: 70-84 % measured since short-slot options with several
+screenings (fewer venues, more screenings each, 5-9 % more value; 71-90 % before them),
+53-65 % before the fix."""
 
 
 def as_work(problem: Problem, **rules: object) -> Problem:
@@ -95,8 +99,8 @@ def test_screenings_as_work_still_reach_the_city(season: tuple[Problem, Plan, Pl
     problem, plan, rested = season
     venues, okrugs = served(problem, plan)
     venues_rested, okrugs_rested = served(problem, rested)
-    assert len(venues) >= SERVED_SHARE * len(venues_rested)
-    assert len(okrugs) >= SERVED_SHARE * len(okrugs_rested)
+    assert len(okrugs) >= SERVED_OKRUGS * len(okrugs_rested)
+    assert len(venues) >= SERVED_VENUES * len(venues_rested)
 
 
 def test_two_screenings_get_a_full_break_between_them(
