@@ -17,8 +17,9 @@ import time
 from dataclasses import dataclass
 from itertools import pairwise
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 
@@ -397,7 +398,7 @@ def _race(
     return candidates, failures, forked
 
 
-def _peer_ends(context: Any, attempts: tuple[Attempt, ...]) -> list[Connection | None]:
+def _peer_ends(context: BaseContext, attempts: tuple[Attempt, ...]) -> list[Connection | None]:
     """The two ends of a duplex pipe for a pair of PyVRP runs, which then cooperate
     (``pyvrp_engine.swap_over``); no connection for any other portfolio."""
     if len(attempts) == 2 and all(a.engine == "pyvrp" for a in attempts):

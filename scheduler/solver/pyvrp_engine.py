@@ -14,6 +14,7 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,7 @@ from scheduler.solver.core import CoreProblem, CoreSolution, CoreVehicle
 __all__ = [
     "COST_SCALE",
     "EXCHANGE_AT",
+    "EXCHANGE_WAIT",
     "PRIZE_PENALTY_FACTOR",
     "Deadline",
     "Exchange",
@@ -54,7 +56,9 @@ __all__ = [
     "initial_penalty",
     "penalty_params",
     "problem_data",
+    "shared",
     "solve",
+    "swap_over",
 ]
 
 COST_SCALE = 10
@@ -82,6 +86,9 @@ EXCHANGE_AT = (1 / 3, 2 / 3)
 best solutions, and the one behind carries on from the other's (``_search``). Measured on
 TOPTW pr01-pr10, m = 1..4, at 10 s (docs/benchmarks.md): mean gap 0.76 % with these two
 swaps and 0.77 % with one at half-time, against 0.88-1.01 % for independent seeds."""
+
+EXCHANGE_WAIT = 0.02
+"""How long (a fraction of the search's time) a search waits for its peer at an exchange."""
 
 
 def solve(
@@ -131,7 +138,7 @@ def _search(
     first = Solution.make_random(data, rng)
     first = local_search(first, manager.max_cost_evaluator(), exhaustive=True)
     began = time.monotonic()
-    stops = [began + at * (deadline - began) for at in EXCHANGE_AT] if exchange else []
+    stops = [began + at * (deadline - began) for at in EXCHANGE_AT] if exchange is not None else []
     best = start_from = first
     for stop in [*stops, deadline]:
         search = IteratedLocalSearch(
@@ -145,10 +152,6 @@ def _search(
             if theirs is not None and theirs[0] < ours[0]:
                 start_from = _rebuilt(data, theirs)
     return best
-
-
-EXCHANGE_WAIT = 0.02
-"""How long (a fraction of the search's time) a search waits for its peer at an exchange."""
 
 
 def shared(manager: PenaltyManager, solution: Solution) -> Shared:
@@ -169,7 +172,7 @@ def _better(manager: PenaltyManager, ours: Solution, theirs: Solution) -> Soluti
     return theirs if evaluate.cost(theirs) < evaluate.cost(ours) else ours
 
 
-def swap_over(connection: Any) -> Exchange:
+def swap_over(connection: Connection) -> Exchange:
     """An ``Exchange`` over a duplex ``multiprocessing`` connection to the peer search; a
     peer that died, or answers late, leaves this search on its own."""
 
